@@ -1,0 +1,47 @@
+/**
+ * A format turns text into points (parser) and points into text
+ * (serializer). Byte-oriented adapters (stdio, http, kafka) share them.
+ */
+import type { Example, OptionSchema } from '../../runtime/component.js';
+import type { Point } from '../../runtime/point.js';
+
+/** What a parser does with a bad record, per `on_error`. */
+export interface MalformedSink {
+  /**
+   * Report a malformed record at 1-based `line` with its raw text. Depending
+   * on `on_error` this counts it (skip), throws a FlumeError naming the line
+   * (fail), or appends `{_raw, _error, _line}` to `out` (keep).
+   */
+  malformed(line: number, raw: string, error: string, out: Point[]): void;
+}
+
+export interface Parser {
+  /** Feed decoded text (any chunking; lines may span chunks). Complete records go to `out`. */
+  push(chunk: string, out: Point[]): void;
+  /** End of input: flush a final unterminated record. */
+  end(out: Point[]): void;
+}
+
+export interface Serializer {
+  /** Text for a batch (may be ''). `time` fields are epoch ms: write them as ISO 8601. */
+  write(batch: Point[]): string;
+  /** Text to close the output (e.g. `]` for json, or `[]` when nothing was written). */
+  end(): string;
+}
+
+export interface FormatDef {
+  name: string;
+  summary: string;
+  description?: string;
+  /** Options specific to this format (validated by the resolver). */
+  options: OptionSchema;
+  /** File extensions that select this format by default (without dot). */
+  extensions?: readonly string[];
+  createParser?(opts: Record<string, unknown>, errors: MalformedSink): Parser;
+  createSerializer?(opts: Record<string, unknown>): Serializer;
+  examples: readonly Example[];
+}
+
+export function defineFormat(def: FormatDef): FormatDef {
+  return def;
+}

@@ -1,0 +1,168 @@
+/**
+ * What every component (source, processor, sink, adapter, format, reducer)
+ * declares about itself: name, summary, typed option schema, examples.
+ * `--help`, `flume help`, REPL completion and the reference docs are all
+ * generated from these declarations.
+ */
+import type { Batch, Point } from './point.js';
+import type { Clock } from './clock.js';
+
+/**
+ * Option types. The resolver turns program arguments into these JS values:
+ * - number, integer, string, boolean, list, object, any: constants
+ * - duration: {@link Duration}
+ * - moment: epoch milliseconds (relative phrases resolved against :now:)
+ * - expr: {@link CompiledExpr} (a string literal is parsed as an expression)
+ * - field: a dotted field name (bare `name` or quoted `'name'`)
+ * - fields: a list of dotted field names (a single one is accepted too)
+ * - regex: a RegExp (from `/re/` or a string)
+ * - pipeline: a {@link PipelineRef} the component can instantiate
+ */
+export type OptionType =
+  | 'number'
+  | 'integer'
+  | 'string'
+  | 'boolean'
+  | 'list'
+  | 'object'
+  | 'any'
+  | 'duration'
+  | 'moment'
+  | 'expr'
+  | 'field'
+  | 'fields'
+  | 'regex'
+  | 'pipeline';
+
+export interface OptionSpec {
+  type: OptionType;
+  /** One or more sentences for `flume help`. Required: a registry test checks it. */
+  doc: string;
+  default?: unknown;
+  required?: boolean;
+  /** Allowed values (strings) for enumerated options. */
+  choices?: readonly string[];
+  /** Also accept null (e.g. `time=null`). */
+  nullable?: boolean;
+}
+
+export type OptionSchema = Record<string, OptionSpec>;
+
+/** Duration: calendar months (for `M` and `y`) plus exact milliseconds. */
+export interface Duration {
+  months: number;
+  ms: number;
+}
+
+export interface CompiledExpr {
+  /** Evaluate against one point. */
+  (p: Point): unknown;
+}
+
+export interface Example {
+  /** A complete program (it may read `input` from stdin). */
+  program: string;
+  /** What it shows, one sentence. */
+  title: string;
+  /** JSON lines given on stdin, if any. */
+  input?: string;
+  /** Expected output (JSON lines), checked by the registry test. */
+  output?: string;
+}
+
+export interface ComponentDoc {
+  name: string;
+  summary: string;
+  /** Longer prose, markdown. */
+  description?: string;
+  options: OptionSchema;
+  /** Option names that may be given positionally, in order. */
+  positional?: readonly string[];
+  /** Extra positional arguments, collected as a list under this option name. */
+  rest?: string;
+  /**
+   * Extra `name=value` arguments (put, reduce, rename), passed in order to the
+   * component as {@link NamedArg}s with their expression AST untouched.
+   */
+  named?: { doc: string };
+  examples: readonly Example[];
+  aliases?: readonly string[];
+}
+
+// ---------------------------------------------------------------------------
+// Running instances
+
+/** Counters for one node: points in/out and drops by reason. */
+export interface NodeStats {
+  name: string;
+  /** `line:col` of the stage in the program. */
+  where: string;
+  in: number;
+  out: number;
+  drops: Record<string, number>;
+  /** First example of each drop reason. */
+  dropExamples: Record<string, string>;
+  warnings: Record<string, number>;
+}
+
+export interface RunContext {
+  clock: Clock;
+  /** :now:, fixed once per run. */
+  now: number;
+  /** Stop requested (Ctrl-C, stop()): sources end, the pipeline drains. */
+  signal: AbortSignal;
+  /** Count a dropped point (malformed, late, type-mismatch, ...) with an example. */
+  drop(reason: string, example?: string, n?: number): void;
+  /** A throttled warning. */
+  warn(kind: string, message: string): void;
+  /** The node's counters. */
+  stats: NodeStats;
+  /** True when the input points may also be seen by another branch: copy before modifying. */
+  sharedInput: boolean;
+  /** Where to write human messages (stderr). */
+  log(message: string): void;
+  /** Environment variables (FLUME_* defaults are already applied to options). */
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+/** What a source writes to. */
+export interface SourceOutput {
+  /**
+   * Send a batch downstream (non-decreasing time, or timeless). `watermark`
+   * defaults to the last point's time. Await the result: it is backpressure.
+   */
+  push(batch: Batch, watermark?: number): void | Promise<void>;
+  /** Advance the watermark without points (idle live sources). */
+  mark(watermark: number): void | Promise<void>;
+  /** Downstream wants nothing more (head satisfied, or stop requested). */
+  readonly done: boolean;
+}
+
+export interface SourceInstance {
+  /** Produce everything; resolve at end of stream. Check `out.done` and `ctx.signal` between batches. */
+  run(out: SourceOutput): Promise<void>;
+}
+
+/**
+ * A processor. Outputs are appended to `out`; the runtime forwards them.
+ * `mark` is called when the input watermark advances; it may emit (closing
+ * windows) and returns the output watermark (default: the input's).
+ */
+export interface ProcInstance {
+  push(batch: Batch, out: Point[]): void;
+  mark?(watermark: number, out: Point[]): number | void;
+  end?(out: Point[]): void;
+  /** True once the processor wants no more input (head): upstream may stop. */
+  readonly done?: boolean;
+  /** For processors after a group (join, union, ...): points from branch `input`. */
+  pushFrom?(input: number, batch: Batch, out: Point[]): void;
+  /** Processors that must wait (pace) implement this instead of `push`. */
+  pushAsync?(batch: Batch, emit: (points: Point[]) => void | Promise<void>): Promise<void>;
+}
+
+export interface SinkInstance {
+  write(batch: Batch): void | Promise<void>;
+  mark?(watermark: number): void | Promise<void>;
+  /** Flush and close. */
+  end(): void | Promise<void>;
+}

@@ -1,0 +1,99 @@
+/**
+ * Points are plain objects. `time`, when present, is a number: epoch
+ * milliseconds (UTC). Keeping it a number keeps the hot path free of
+ * allocations; writers format it as ISO 8601 and expressions see it as a
+ * {@link TimeValue}.
+ */
+export interface Point {
+  time?: number;
+  [field: string]: unknown;
+}
+
+/** A batch is the unit that moves between nodes: never one call per point. */
+export type Batch = Point[];
+
+/**
+ * A time value inside a field other than `time`, or produced by an expression
+ * (`now()`, `parse_time()`, the `time` field read in an expression). Prints as
+ * ISO 8601 with milliseconds; compares with other time values.
+ */
+export class TimeValue {
+  constructor(readonly ms: number) {}
+  toJSON(): string {
+    return formatIso(this.ms);
+  }
+  toString(): string {
+    return formatIso(this.ms);
+  }
+  valueOf(): number {
+    return this.ms;
+  }
+}
+
+/** ISO 8601 UTC with milliseconds, e.g. `2016-07-17T13:59:44.000Z`. */
+export function formatIso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** Fields of a point other than `time`, in insertion order. */
+export function isPoint(v: unknown): v is Point {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof TimeValue);
+}
+
+/** Shallow copy used by processors that modify points arriving from a fan-out. */
+export function copyPoint(p: Point): Point {
+  return { ...p };
+}
+
+/** Read a nested path (`['container', 'name']`); missing gives undefined. */
+export function getPath(p: unknown, path: readonly (string | number)[]): unknown {
+  let cur: unknown = p;
+  for (let i = 0; i < path.length; i++) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string | number, unknown>)[path[i]!];
+  }
+  return cur;
+}
+
+/** Split a dotted field name into a path: `container.name` → ['container', 'name']. */
+export function splitPath(field: string): string[] {
+  return field.split('.');
+}
+
+/**
+ * Set a nested path, creating objects on the way. Intermediate objects are
+ * copied (copy-on-write) so a point shared with another branch is not changed.
+ */
+export function setPath(p: Point, path: readonly string[], value: unknown): void {
+  if (path.length === 1) {
+    p[path[0]!] = value;
+    return;
+  }
+  let cur: Record<string, unknown> = p;
+  for (let i = 0; i < path.length - 1; i++) {
+    const k = path[i]!;
+    const next = cur[k];
+    const copy = next !== null && typeof next === 'object' && !Array.isArray(next) ? { ...(next as object) } : {};
+    cur[k] = copy;
+    cur = copy as Record<string, unknown>;
+  }
+  cur[path[path.length - 1]!] = value;
+}
+
+/** Delete a nested path (copying intermediates); `remove('o.v')` leaves `o: {}`. */
+export function deletePath(p: Point, path: readonly string[]): void {
+  if (path.length === 1) {
+    delete p[path[0]!];
+    return;
+  }
+  let cur: Record<string, unknown> = p;
+  for (let i = 0; i < path.length - 1; i++) {
+    const k = path[i]!;
+    const next = cur[k];
+    if (next === null || typeof next !== 'object' || Array.isArray(next)) return;
+    const copy = { ...(next as object) } as Record<string, unknown>;
+    cur[k] = copy;
+    cur = copy;
+  }
+  delete cur[path[path.length - 1]!];
+}
