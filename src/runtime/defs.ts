@@ -1,0 +1,86 @@
+/**
+ * Component definitions: one file per component exports one of these.
+ * The registry lists them; the resolver validates options against `options`
+ * and calls `create` at compile time (so errors raised there are compile errors).
+ */
+import type { ComponentDoc, OptionSchema, ProcInstance, RunContext, SinkInstance, SourceInstance } from './component.js';
+import type { CompiledExpr } from './component.js';
+
+/** An argument given as `name=value` to a component declaring `named` (put, reduce, rename). */
+export interface NamedArg<E = unknown> {
+  name: string;
+  /** The expression AST (src/lang/ast.ts Expr), untouched. */
+  value: E;
+  /** Offsets of the argument in the program, for diagnostics. */
+  span: { start: number; end: number };
+}
+
+/** Services a component may need at compile time, passed in (components never import the registry). */
+export interface CompileServices<R = unknown, F = unknown> {
+  /** A reducer by name or alias (user-defined ones included). */
+  reducer(name: string): R | undefined;
+  reducerNames(): string[];
+  /** A format by name. */
+  format(name: string): F | undefined;
+  formatNames(): string[];
+  /** Compile an expression AST (strings are parsed as expressions). */
+  compileExpr(expr: unknown): CompiledExpr;
+}
+
+export interface CreateContext extends RunContext {
+  services: CompileServices;
+}
+
+export interface SourceDef extends ComponentDoc {
+  kind: 'source';
+  create(opts: Record<string, unknown>, ctx: CreateContext): SourceInstance;
+}
+
+export interface ProcDef extends ComponentDoc {
+  kind: 'proc';
+  /** Has windows or time semantics: a compile error after `sort`. */
+  windowed?: boolean;
+  /** Removes `time` from its output (sort): later windowed processors are rejected. */
+  dropsTime?: (opts: Record<string, unknown>) => boolean;
+  /** Takes the branches of a preceding group separately (join, union, intersect, diff). */
+  multiInput?: boolean;
+  create(opts: Record<string, unknown>, ctx: CreateContext & { inputs: number }): ProcInstance;
+}
+
+export interface SinkDef extends ComponentDoc {
+  kind: 'sink';
+  create(opts: Record<string, unknown>, ctx: CreateContext): SinkInstance;
+}
+
+export type StageDef = SourceDef | ProcDef | SinkDef;
+
+/** An external system usable by `read('<name>', ...)` and/or `write('<name>', ...)`. */
+export interface AdapterDef {
+  name: string;
+  summary: string;
+  description?: string;
+  /** Reads or writes bytes through a format (`format=` and the format's options apply). */
+  bytes?: boolean;
+  read?: {
+    options: OptionSchema;
+    create(opts: Record<string, unknown>, ctx: CreateContext): SourceInstance;
+  };
+  write?: {
+    options: OptionSchema;
+    create(opts: Record<string, unknown>, ctx: CreateContext): SinkInstance;
+  };
+  examples: ComponentDoc['examples'];
+}
+
+export function defineSource(def: Omit<SourceDef, 'kind'>): SourceDef {
+  return { kind: 'source', ...def };
+}
+export function defineProc(def: Omit<ProcDef, 'kind'>): ProcDef {
+  return { kind: 'proc', ...def };
+}
+export function defineSink(def: Omit<SinkDef, 'kind'>): SinkDef {
+  return { kind: 'sink', ...def };
+}
+export function defineAdapter(def: AdapterDef): AdapterDef {
+  return def;
+}
