@@ -25,18 +25,35 @@ export interface CompileServices<R = unknown, F = unknown> {
   formatNames(): string[];
   /** Compile an expression AST (strings are parsed as expressions). */
   compileExpr(expr: unknown): CompiledExpr;
+  /** An adapter by name (read/write resolve their options through it). */
+  adapter(name: string): AdapterDef | undefined;
+  adapterNames(): string[];
+  /** Environment, for FLUME_<ADAPTER>_<OPTION> defaults. */
+  env: Readonly<Record<string, string | undefined>>;
 }
+
+/**
+ * A stage whose options depend on its first positional argument (read and
+ * write: the adapter name picks the schema). Returns the full schema, or a
+ * diagnostic message and hints when the first argument is not acceptable.
+ */
+export type OptionsFor = (
+  first: unknown,
+  services: CompileServices,
+) => { options: OptionSchema } | { error: string; hints: string[] };
 
 export interface CreateContext extends RunContext {
   services: CompileServices;
 }
 
 export interface SourceDef extends ComponentDoc {
+  optionsFor?: OptionsFor;
   kind: 'source';
   create(opts: Record<string, unknown>, ctx: CreateContext): SourceInstance;
 }
 
 export interface ProcDef extends ComponentDoc {
+  optionsFor?: OptionsFor;
   kind: 'proc';
   /** Has windows or time semantics: a compile error after `sort`. */
   windowed?: boolean;
@@ -48,6 +65,7 @@ export interface ProcDef extends ComponentDoc {
 }
 
 export interface SinkDef extends ComponentDoc {
+  optionsFor?: OptionsFor;
   kind: 'sink';
   create(opts: Record<string, unknown>, ctx: CreateContext): SinkInstance;
 }

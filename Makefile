@@ -1,0 +1,38 @@
+# flume: `make setup` once, then `make test`.
+SHELL := /bin/bash
+NODE_TEST := node --import tsx --test --test-reporter=spec
+UNIT := $(wildcard test/unit/*.test.ts)
+INTEGRATION := $(wildcard test/integration/*.test.ts)
+
+.PHONY: setup build unit integration test bench coverage docs typecheck clean
+
+setup:
+	npm install --no-audit --no-fund
+	$(MAKE) build
+
+build:
+	npx tsc -p tsconfig.json
+
+typecheck:
+	npx tsc -p tsconfig.json --noEmit
+
+unit:
+	$(NODE_TEST) $(UNIT)
+
+# The CLI as a user runs it: spawned processes on the built dist/.
+integration: build
+	$(NODE_TEST) --test-concurrency=2 $(INTEGRATION)
+
+test: typecheck unit integration
+
+bench: build
+	node bench/run.mjs
+
+coverage:
+	npx c8 --include 'src/**' --reporter=text-summary --reporter=text --check-coverage --lines 90 $(NODE_TEST) $(UNIT) $(INTEGRATION)
+
+docs: build
+	node --import tsx scripts/gen-docs.ts
+
+clean:
+	rm -rf dist coverage

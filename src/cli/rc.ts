@@ -1,0 +1,73 @@
+/**
+ * `.flumerc.ts` loading: `~/.flumerc.ts` then `./.flumerc.ts` (the current
+ * directory wins). Every export becomes a name in programs.
+ */
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createJiti } from 'jiti';
+import { compileError, FlumeError } from '../lang/diagnostics.js';
+import type { Registry } from '../registry.js';
+import type { AdapterDef, StageDef } from '../runtime/defs.js';
+import type { ReducerDef } from '../procs/reducers/types.js';
+import type { FormatDef } from '../adapters/formats/types.js';
+import type { AliasFn } from '../lang/resolve.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** `import ... from 'flume'` inside an rc file means this package. */
+const packageEntry = resolve(here, '..', 'index.js');
+
+export function defaultRcFiles(cwd = process.cwd()): string[] {
+  const files = [join(homedir(), '.flumerc.ts'), join(cwd, '.flumerc.ts')];
+  return [...new Set(files.map((f) => resolve(f)))].filter((f) => existsSync(f));
+}
+
+function isStage(v: unknown): v is StageDef {
+  const o = v as StageDef;
+  return typeof o === 'object' && o !== null && (o.kind === 'source' || o.kind === 'proc' || o.kind === 'sink') && typeof o.create === 'function';
+}
+function isReducer(v: unknown): v is ReducerDef {
+  const o = v as ReducerDef;
+  return typeof o === 'object' && o !== null && Array.isArray(o.params) && typeof o.create === 'function' && 'empty' in o;
+}
+function isAdapter(v: unknown): v is AdapterDef {
+  const o = v as AdapterDef;
+  return typeof o === 'object' && o !== null && typeof o.name === 'string' && (o.read !== undefined || o.write !== undefined);
+}
+function isFormat(v: unknown): v is FormatDef {
+  const o = v as FormatDef;
+  return typeof o === 'object' && o !== null && (typeof o.createParser === 'function' || typeof o.createSerializer === 'function');
+}
+
+/** Load rc files into `reg`; errors name the file and line. */
+export async function loadRc(reg: Registry, files: string[]): Promise<void> {
+  for (const file of files) {
+    let mod: Record<string, unknown>;
+    try {
+      const jiti = createJiti(import.meta.url, { alias: { flume: packageEntry }, moduleCache: false, fsCache: false });
+      mod = (await jiti.import(file)) as Record<string, unknown>;
+    } catch (e) {
+      throw rcError(file, e);
+    }
+    for (const [name, value] of Object.entries(mod)) {
+      if (name === 'default' && (value === undefined || typeof value === 'object')) continue;
+      if (isStage(value)) reg.addStage(value);
+      else if (isReducer(value)) reg.addReducer(value);
+      else if (isAdapter(value)) reg.addAdapter(value);
+      else if (isFormat(value)) reg.addFormat(value);
+      else if (typeof value === 'function') reg.addAlias(name, value as AliasFn);
+      else if (typeof value === 'string') reg.addAlias(name, () => value);
+      else if (typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'fragment') reg.addAlias(name, () => value);
+    }
+  }
+}
+
+function rcError(file: string, e: unknown): FlumeError {
+  const err = e as Error;
+  const stack = err.stack ?? '';
+  const m = stack.match(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:(\\d+)(?::(\\d+))?`));
+  const where = m ? `${file}:${m[1]}${m[2] ? ':' + m[2] : ''}` : file;
+  const d = compileError('rc-error', `error in ${where}: ${err.message?.split('\n')[0] ?? String(e)}`).diagnostic;
+  return new FlumeError({ ...d, hints: ['fix the file, or run with --no-rc'] }, 2);
+}

@@ -1,0 +1,274 @@
+/**
+ * The last two stages: resolved plan → running graph, and running it.
+ * `compile()` is the one entry the CLI, the REPL and the module API share.
+ */
+import { parseProgram } from './lang/parse.js';
+import type { Program } from './lang/ast.js';
+import type { Registry } from './registry.js';
+import { resolveProgram, type Plan, type PlanNode, type Resolvable, type ResolveOptions } from './lang/resolve.js';
+import { FlumeError, locate, renderDiagnostic, runtimeError } from './lang/diagnostics.js';
+import type { Clock } from './runtime/clock.js';
+import { SystemClock } from './runtime/clock.js';
+import type { NodeStats, ProcInstance, SinkInstance, SourceInstance, SourceOutput } from './runtime/component.js';
+import type { CreateContext, SinkDef, StageDef } from './runtime/defs.js';
+import { FanoutNode, MergeNode, newStats, NullNode, ProcNode, SinkNode, SourceRunner, type Node } from './runtime/graph.js';
+import type { Point } from './runtime/point.js';
+
+export interface CompileOptions {
+  /** File name for diagnostics. */
+  file?: string;
+  /** Program text or null (none), default `write('stdio')`. */
+  implicitSink?: string | null;
+  /** :now: (epoch ms); default the clock's now. */
+  now?: number;
+  clock?: Clock;
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Where human messages go (default stderr). */
+  log?: (message: string) => void;
+  /** Replaces the implicit sink (collect(), async iteration). */
+  implicitSinkDef?: StageDef;
+}
+
+export interface RunSummary {
+  /** Counters per node, in program order. */
+  nodes: NodeStats[];
+  durationMs: number;
+  /** Total points dropped, all reasons. */
+  dropped: number;
+}
+
+export interface Built {
+  runners: SourceRunner[];
+  stats: NodeStats[];
+}
+
+/** One warning kind is printed in full this many times, then only counted. */
+const WARN_IN_FULL = 3;
+
+export class Pipeline {
+  private readonly controller = new AbortController();
+  private started = false;
+  private built?: Built;
+
+  constructor(
+    readonly plan: Plan,
+    private readonly reg: Resolvable,
+    private readonly options: Required<Pick<CompileOptions, 'env' | 'log'>> & { clock: Clock; now: number },
+  ) {}
+
+  /** Request a drain: sources stop, what is in flight is flushed. */
+  stop(): void {
+    this.controller.abort();
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  async run(): Promise<RunSummary> {
+    if (this.started) throw new Error('a pipeline runs once');
+    this.started = true;
+    const t0 = Date.now();
+    const built = this.prepare();
+    try {
+      await Promise.all(built.runners.map((r) => r.run()));
+    } catch (e) {
+      this.controller.abort();
+      throw e;
+    }
+    const dropped = built.stats.reduce((n, s) => n + Object.values(s.drops).reduce((a, b) => a + b, 0), 0);
+    return { nodes: built.stats, durationMs: Date.now() - t0, dropped };
+  }
+
+  /** Create every component (compile errors surface here, before anything runs). */
+  prepare(): Built {
+    this.built ??= this.instantiate();
+    return this.built;
+  }
+
+  private instantiate(): Built {
+    const stats: NodeStats[] = [];
+    const instances = new Map<PlanNode, SourceInstance | ProcInstance | SinkInstance>();
+    const nodeStats = new Map<PlanNode, NodeStats>();
+    const shared = sharedInputs(this.plan);
+    for (const n of this.plan.nodes) {
+      const at = locate(n.source, n.span.start);
+      const st = newStats(n.def.name, `${at.line}:${at.column}`);
+      if (n.def.name !== 'merge') stats.push(st);
+      nodeStats.set(n, st);
+      const ctx = this.context(n, st, shared.has(n));
+      try {
+        instances.set(n, n.def.create(n.opts, ctx as CreateContext & { inputs: number }) as SourceInstance);
+      } catch (e) {
+        throw withSpan(e, n);
+      }
+    }
+    const built = new Map<PlanNode, Node>();
+    const merges = new Map<PlanNode, MergeNode>();
+    const nodeFor = (n: PlanNode): Node => {
+      let node = built.get(n);
+      if (node) return node;
+      const inst = instances.get(n)!;
+      const st = nodeStats.get(n)!;
+      if (n.def.kind === 'sink') node = new SinkNode(inst as SinkInstance, st);
+      else node = new ProcNode(inst as ProcInstance, nextOf(n), st);
+      built.set(n, node);
+      return node;
+    };
+    const inputFor = (succ: PlanNode, pred: PlanNode): Node => {
+      if (succ.predecessors.length <= 1) return nodeFor(succ);
+      let merge = merges.get(succ);
+      if (!merge) {
+        const target = nodeFor(succ);
+        const tagged = succ.def.kind === 'proc' && succ.def.multiInput ? (target as ProcNode) : undefined;
+        merge = new MergeNode(succ.predecessors.length, target, tagged);
+        merges.set(succ, merge);
+      }
+      return merge.input(succ.predecessors.indexOf(pred));
+    };
+    const nextOf = (n: PlanNode): Node => {
+      if (n.successors.length === 0) return new NullNode();
+      if (n.successors.length === 1) return inputFor(n.successors[0]!, n);
+      return new FanoutNode(n.successors.map((s) => inputFor(s, n)));
+    };
+    const runners = this.plan.sources.map((src) => {
+      const inst = instances.get(src) as SourceInstance;
+      if (src.subPlans) attachSubPlans(inst, src.subPlans, instances, nodeStats);
+      return new SourceRunner(inst, nextOf(src), nodeStats.get(src)!, this.controller.signal);
+    });
+    return { runners, stats };
+  }
+
+  private context(n: PlanNode, stats: NodeStats, sharedInput: boolean): CreateContext & { inputs: number } {
+    const warned: Record<string, number> = {};
+    const log = this.options.log;
+    return {
+      clock: this.options.clock,
+      now: this.options.now,
+      signal: this.controller.signal,
+      stats,
+      sharedInput,
+      env: this.options.env,
+      services: this.reg.services,
+      inputs: Math.max(1, n.predecessors.length),
+      log,
+      drop(reason: string, example?: string, count = 1) {
+        stats.drops[reason] = (stats.drops[reason] ?? 0) + count;
+        if (example !== undefined && stats.dropExamples[reason] === undefined) stats.dropExamples[reason] = example;
+      },
+      warn(kind: string, message: string) {
+        stats.warnings[kind] = (stats.warnings[kind] ?? 0) + 1;
+        const seen = (warned[kind] = (warned[kind] ?? 0) + 1);
+        if (seen <= WARN_IN_FULL) log(`warning: ${n.def.name} (${stats.where}): ${message}`);
+        else if (seen === WARN_IN_FULL + 1) log(`warning: ${n.def.name} (${stats.where}): more \`${kind}\` warnings are counted, not shown`);
+      },
+    };
+  }
+
+  /** Run and gather what reaches the implicit sink. */
+  static collectSink(into: Point[]): SinkDef {
+    return {
+      kind: 'sink',
+      name: 'collect',
+      summary: 'gathers points in memory (module API)',
+      options: {},
+      examples: [],
+      create: () => ({
+        write(batch) {
+          for (const p of batch) into.push(p);
+        },
+        end() {},
+      }),
+    };
+  }
+}
+
+/** Nodes whose input points may also be seen by another branch (copy before modifying). */
+function sharedInputs(plan: Plan): Set<PlanNode> {
+  const shared = new Set<PlanNode>();
+  const visit = (n: PlanNode, inherited: boolean): void => {
+    const fan = n.successors.length > 1;
+    for (const s of n.successors) {
+      const sh = inherited || fan;
+      if (sh && !shared.has(s)) {
+        shared.add(s);
+        visit(s, true);
+      } else if (!sh) visit(s, false);
+    }
+  };
+  for (const s of plan.sources) visit(s, false);
+  for (const n of plan.nodes) if (n.subPlans) for (const sp of n.subPlans) if (sp[0]) visit(sp[0], false);
+  return shared;
+}
+
+/** seq(): each sub-pipeline runs its own source through its own processors into seq's output. */
+function attachSubPlans(
+  seq: SourceInstance,
+  subPlans: PlanNode[][],
+  instances: Map<PlanNode, unknown>,
+  nodeStats: Map<PlanNode, NodeStats>,
+): void {
+  const chains = subPlans.map((chain) => ({
+    run: async (out: SourceOutput): Promise<void> => {
+      const sink: Node = {
+        get done() {
+          return out.done;
+        },
+        push: (b) => out.push(b),
+        mark: () => undefined,
+        end: () => undefined,
+      };
+      let next: Node = sink;
+      for (let i = chain.length - 1; i >= 1; i--) {
+        next = new ProcNode(instances.get(chain[i]!) as ProcInstance, next, nodeStats.get(chain[i]!)!);
+      }
+      const source = instances.get(chain[0]!) as SourceInstance;
+      const runner = new SourceRunner(source, next, nodeStats.get(chain[0]!)!, new AbortController().signal);
+      await runner.run();
+    },
+  }));
+  (seq as { chains?: unknown }).chains = chains;
+}
+
+function withSpan(e: unknown, n: PlanNode): unknown {
+  if (e instanceof FlumeError) {
+    if (!e.diagnostic.span && e.exitCode === 2) return new FlumeError({ ...e.diagnostic, span: n.span }, e.exitCode);
+    return e;
+  }
+  if (e instanceof Error) return new FlumeError({ code: 'bad-option', message: `${n.def.name}: ${e.message}`, span: n.span, hints: [] }, 2);
+  return e;
+}
+
+/** text → tokens → CST → AST → resolved plan → Pipeline (created, not yet running). */
+export function compile(text: string, reg: Registry, options: CompileOptions = {}): Pipeline {
+  return compileProgram(parseProgram(text, options.file ?? '<program>'), reg, options);
+}
+
+/** From an AST (the builder API makes these without text). */
+export function compileProgram(program: Program, reg: Registry, options: CompileOptions = {}): Pipeline {
+  const clock = options.clock ?? new SystemClock();
+  const now = options.now ?? clock.now();
+  const env = options.env ?? process.env;
+  const view = reg.forRun(now, env);
+  const resolveOptions: ResolveOptions = {
+    now,
+    implicitSink: options.implicitSinkDef ?? (options.implicitSink === undefined ? "write('stdio')" : options.implicitSink),
+  };
+  const plan = resolveProgram(program, view, resolveOptions);
+  const pipeline = new Pipeline(plan, view, {
+    clock,
+    now,
+    env,
+    log: options.log ?? ((m) => process.stderr.write(m + '\n')),
+  });
+  pipeline.prepare();
+  return pipeline;
+}
+
+export function renderError(e: unknown, source?: string, file?: string): string {
+  if (e instanceof FlumeError) return renderDiagnostic(e.diagnostic, source, file);
+  if (e instanceof Error) return renderDiagnostic({ code: 'internal', message: e.message, hints: [] });
+  return String(e);
+}
+
+export { runtimeError };

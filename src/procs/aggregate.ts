@@ -1,0 +1,190 @@
+/**
+ * Shared by put and reduce: compiles `name=value` arguments whose values may
+ * contain reducer calls anywhere (`range = max(v) - min(v)`, SPEC §11.11).
+ * Each reducer call becomes a slot; the value compiles to a closure reading
+ * the slots' current results.
+ */
+import type { CallExpr, Expr } from '../lang/ast.js';
+import { compileError, didYouMean } from '../lang/diagnostics.js';
+import { compileValue, constantValue, fieldPathOf, type CompiledFn } from '../lang/expr.js';
+import type { CreateContext, NamedArg } from '../runtime/defs.js';
+import { getPath, splitPath, type Point } from '../runtime/point.js';
+import type { ReducerDef, ReducerState } from './reducers/types.js';
+
+export interface Slot {
+  def: ReducerDef;
+  /** Values added per point: one closure per 'value' parameter (usually one). */
+  value?: CompiledFn;
+  /** rate() gets [value, time]. */
+  needsTime: boolean;
+  make: () => ReducerState;
+  /** For merge=true: the field holding this slot's partial state. */
+  field: string;
+}
+
+export interface Assignment {
+  name: string;
+  path: string[];
+  /** Evaluate with `results` filled for the slots. */
+  value: CompiledFn;
+  /** Slots used by this assignment (put updates them just before evaluating it). */
+  slots: number[];
+  /** A plain constant (no reducers, no point access). */
+  constant: boolean;
+}
+
+export interface Aggregation {
+  slots: Slot[];
+  assignments: Assignment[];
+  /** Current results, index = slot; assignments read from it. */
+  results: unknown[];
+}
+
+function arityOf(def: ReducerDef): [number, number] {
+  const total = def.params.length;
+  const required = def.params.filter((p) => !p.optional).length;
+  return [required, total];
+}
+
+export function compileAggregation(named: readonly NamedArg[], ctx: CreateContext, stageName: string): Aggregation {
+  const slots: Slot[] = [];
+  const results: unknown[] = [];
+  const assignments: Assignment[] = [];
+  for (const arg of named) {
+    const used: number[] = [];
+    const onCall = (call: CallExpr): CompiledFn | undefined => {
+      const def = ctx.services.reducer(call.name) as ReducerDef | undefined;
+      if (!def) return undefined;
+      const [min, max] = arityOf(def);
+      const n = call.args.length;
+      // min/max with two or more arguments are the scalar functions (§11.11).
+      if (n < min || n > max) {
+        if ((call.name === 'min' || call.name === 'max') && n >= 2) return undefined;
+        throw compileError('bad-reducer', `reducer \`${def.name}\` takes ${min === max ? min : `${min} to ${max}`} argument${max === 1 ? '' : 's'}, got ${n}`, call.span, [
+          `${def.name}(${def.params.map((p) => (p.optional ? `${p.name}?` : p.name)).join(', ')})`,
+        ]);
+      }
+      const slotIndex = slots.length;
+      slots.push(makeSlot(def, call, ctx, arg.name));
+      results.push(def.empty);
+      used.push(slotIndex);
+      return () => results[slotIndex];
+    };
+    const expr = arg.value as Expr;
+    const value = compileValue(expr, { now: ctx.now, onCall });
+    const constant = used.length === 0 && constantValue(expr).ok;
+    assignments.push({ name: arg.name, path: splitPath(arg.name), value, slots: used, constant });
+  }
+  void stageName;
+  return { slots, assignments, results };
+}
+
+function makeSlot(def: ReducerDef, call: CallExpr, ctx: CreateContext, field: string): Slot {
+  const consts: unknown[] = [];
+  let value: CompiledFn | undefined;
+  def.params.forEach((param, i) => {
+    const arg = call.args[i];
+    if (!arg) {
+      consts.push(undefined);
+      return;
+    }
+    if (param.type === 'value') {
+      consts.push(undefined);
+      value = valueArg(arg.value);
+      return;
+    }
+    const c = constantValue(arg.value);
+    if (!c.ok) throw compileError('bad-reducer', `argument \`${param.name}\` of \`${def.name}\` must be a constant`, arg.value.span, [param.doc]);
+    consts.push(c.value);
+  });
+  let factory: () => ReducerState;
+  try {
+    factory = def.create(consts, {
+      mismatch: (v) => ctx.drop('type-mismatch', `${def.name}: ${JSON.stringify(v)}`),
+    });
+  } catch (e) {
+    throw compileError('bad-reducer', `${def.name}: ${(e as Error).message}`, call.span);
+  }
+  const needsTime = (def as { needsTime?: boolean }).needsTime === true;
+  return { def, value, needsTime, make: factory, field };
+}
+
+/** A string literal names a field (`maximum('count')`, §11.21); anything else is an expression. */
+function valueArg(e: Expr): CompiledFn {
+  if (e.kind === 'literal' && typeof e.value === 'string') {
+    const path = splitPath(e.value);
+    return path.length === 1 ? (p: Point) => p[path[0]!] : (p: Point) => getPath(p, path);
+  }
+  const f = e.kind === 'field' ? fieldPathOf(e) : undefined;
+  if (f !== undefined && e.kind === 'field' && e.path.length === 1 && f !== 'time') {
+    const k = f;
+    return (p: Point) => p[k];
+  }
+  return compileValue(e, { now: 0 });
+}
+
+/** Add one point to a group's states. */
+export function addPoint(slots: readonly Slot[], states: ReducerState[], p: Point): void {
+  for (let i = 0; i < slots.length; i++) {
+    const s = slots[i]!;
+    const v = s.value ? s.value(p) : undefined;
+    states[i]!.add(s.needsTime ? [v, p.time] : v);
+  }
+}
+
+export function removePoint(slots: readonly Slot[], states: ReducerState[], values: readonly unknown[]): void {
+  for (let i = 0; i < slots.length; i++) states[i]!.remove!(values[i]);
+}
+
+export function newStates(slots: readonly Slot[]): ReducerState[] {
+  return slots.map((s) => s.make());
+}
+
+export function unknownReducerHint(name: string, ctx: CreateContext): string[] {
+  return didYouMean(name, ctx.services.reducerNames());
+}
+
+/**
+ * Group keys: one field → its value (primitives as is, others as JSON); several → JSON of the values.
+ * Missing fields group as null (§11.18).
+ */
+export function groupKeyFn(by: readonly string[]): ((p: Point) => unknown) | undefined {
+  if (by.length === 0) return undefined;
+  const paths = by.map(splitPath);
+  if (paths.length === 1) {
+    const path = paths[0]!;
+    const read = path.length === 1 ? (p: Point) => p[path[0]!] : (p: Point) => getPath(p, path);
+    return (p) => {
+      const v = read(p);
+      if (v === undefined || v === null) return null;
+      return typeof v === 'object' ? 'j:' + JSON.stringify(v) : v;
+    };
+  }
+  return (p) => JSON.stringify(paths.map((path) => getPath(p, path) ?? null));
+}
+
+/** The by-field values of a point, for output. */
+export function byValues(by: readonly string[], p: Point): unknown[] {
+  return by.map((f) => {
+    const v = getPath(p, splitPath(f));
+    return v === undefined ? null : v;
+  });
+}
+
+/** Write by-fields into an output point, rebuilding nested paths. */
+export function writeBy(out: Point, by: readonly string[], values: readonly unknown[]): void {
+  for (let i = 0; i < by.length; i++) {
+    const path = splitPath(by[i]!);
+    if (path.length === 1) {
+      out[path[0]!] = values[i];
+      continue;
+    }
+    let cur = out as Record<string, unknown>;
+    for (let k = 0; k < path.length - 1; k++) {
+      const seg = path[k]!;
+      if (cur[seg] === null || typeof cur[seg] !== 'object') cur[seg] = {};
+      cur = cur[seg] as Record<string, unknown>;
+    }
+    cur[path[path.length - 1]!] = values[i];
+  }
+}

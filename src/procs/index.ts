@@ -1,0 +1,32 @@
+/** Every built-in stage, in the order `flume help` lists them. */
+import type { StageDef } from '../runtime/defs.js';
+import { emit } from './emit.js';
+import { read } from './read.js';
+import { seq } from './seq.js';
+import { filter } from './filter.js';
+import { put } from './put.js';
+import { keep } from './keep.js';
+import { remove } from './remove.js';
+import { rename } from './rename.js';
+import { head } from './head.js';
+import { tail } from './tail.js';
+import { skip } from './skip.js';
+import { uniq } from './uniq.js';
+import { sort } from './sort.js';
+import { reduce } from './reduce.js';
+import { split } from './split.js';
+import { join } from './join.js';
+import { union } from './union.js';
+import { intersect } from './intersect.js';
+import { diff } from './diff.js';
+import { pace } from './pace.js';
+import { reorder } from './reorder.js';
+import { merge } from './merge.js';
+import { write } from './write.js';
+
+export const procs: readonly StageDef[] = [
+  emit, read, seq,
+  filter, put, keep, remove, rename, head, tail, skip, uniq, sort, reduce, split,
+  join, union, intersect, diff, pace, reorder, merge,
+  write,
+];

@@ -1,0 +1,103 @@
+/**
+ * put: set fields left to right; reducers give running values per group.
+ */
+import { compileError } from '../lang/diagnostics.js';
+import type { Duration } from '../runtime/component.js';
+import { defineProc, type NamedArg } from '../runtime/defs.js';
+import { setPath, type Point } from '../runtime/point.js';
+import { compileAggregation, groupKeyFn, newStates } from './aggregate.js';
+import type { ReducerState } from './reducers/types.js';
+
+interface Running {
+  states: ReducerState[];
+  /** over=: the points in (t-over, t], with the values given to each slot. */
+  window: { t: number; vals: unknown[] }[];
+  head: number;
+}
+
+export const put = defineProc({
+  name: 'put',
+  summary: 'set fields from expressions, reducers (running values) or templates',
+  description:
+    'Fields are set left to right, so later ones see earlier ones. A reducer gives its running value per group ' +
+    "(`put(n=count())` numbers the points); with `over='5m'` reducers slide per point over `(t-over, t]`. " +
+    "A string holding `{field}` is a template: `put(msg='{host} is {state}')`.",
+  named: { doc: 'field = expression, reducer or template' },
+  options: {
+    by: { type: 'fields', default: [], doc: 'keep separate running reducer values per group' },
+    over: { type: 'duration', nullable: true, doc: 'reducers cover only the points within this long before each point' },
+  },
+  examples: [
+    { title: 'compute a field', program: 'emit(points=[{a:2, b:3}]) | put(c=a*b, d=c+1)', output: '{"a":2,"b":3,"c":6,"d":7}' },
+    { title: 'number points with a running count', program: "emit(points=[{k:'x'}, {k:'y'}, {k:'x'}]) | put(n=count(), by=[k])", output: '{"k":"x","n":1}\n{"k":"y","n":1}\n{"k":"x","n":2}' },
+    { title: 'template', program: "emit(points=[{host:'db1', v:0.5}]) | put(msg='{host}: {v:.2f}')", output: '{"host":"db1","v":0.5,"msg":"db1: 0.50"}' },
+  ],
+  create(opts, ctx) {
+    const named = opts['$named'] as NamedArg[];
+    if (named.length === 0) throw compileError('bad-option', 'put needs at least one `name=value` argument', undefined, ['put(double=v*2)']);
+    const agg = compileAggregation(named, ctx, 'put');
+    const keyOf = groupKeyFn(opts['by'] as string[]);
+    const over = (opts['over'] as Duration | null | undefined)?.ms;
+    const copy = ctx.sharedInput;
+    const { slots, assignments, results } = agg;
+    const retractable = slots.every((s) => s.def.retractable);
+    const groups = new Map<unknown, Running>();
+    const running = (p: Point): Running => {
+      const key = keyOf ? keyOf(p) : null;
+      let r = groups.get(key);
+      if (!r) groups.set(key, (r = { states: newStates(slots), window: [], head: 0 }));
+      return r;
+    };
+    const slide = (r: Running, t: number): void => {
+      const from = t - over!;
+      let evicted = false;
+      while (r.head < r.window.length && r.window[r.head]!.t <= from) {
+        if (retractable) {
+          const vals = r.window[r.head]!.vals;
+          for (let i = 0; i < vals.length; i++) r.states[i]!.remove!(vals[i]);
+        }
+        r.head++;
+        evicted = true;
+      }
+      if (evicted && !retractable) {
+        r.states = newStates(slots);
+        for (let k = r.head; k < r.window.length; k++) {
+          const vals = r.window[k]!.vals;
+          for (let i = 0; i < vals.length; i++) r.states[i]!.add(vals[i]);
+        }
+      }
+      if (r.head > 1024 && r.head * 2 > r.window.length) {
+        r.window.splice(0, r.head);
+        r.head = 0;
+      }
+    };
+    return {
+      push(batch, out) {
+        for (let n = 0; n < batch.length; n++) {
+          const p = copy ? { ...batch[n]! } : batch[n]!;
+          const r = slots.length > 0 ? running(p) : undefined;
+          const t = p.time;
+          if (r && over !== undefined && t !== undefined) slide(r, t);
+          const vals: unknown[] | undefined = r && over !== undefined ? [] : undefined;
+          for (const a of assignments) {
+            if (r) {
+              for (const i of a.slots) {
+                const s = slots[i]!;
+                const v = s.value ? s.value(p) : undefined;
+                const given = s.needsTime ? [v, t] : v;
+                r.states[i]!.add(given);
+                if (vals) vals[i] = given;
+                results[i] = r.states[i]!.result();
+              }
+            }
+            const v = a.value(p);
+            if (a.path.length === 1) p[a.name] = v;
+            else setPath(p, a.path, v);
+          }
+          if (r && vals && t !== undefined) r.window.push({ t, vals });
+          out.push(p);
+        }
+      },
+    };
+  },
+});

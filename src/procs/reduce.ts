@@ -1,0 +1,478 @@
+/**
+ * reduce: aggregate per group, over the whole stream or per window (SPEC §4.1, §11.1–5, §11.23).
+ */
+import { compileError } from '../lang/diagnostics.js';
+import type { Duration } from '../runtime/component.js';
+import { defineProc, type CreateContext, type NamedArg } from '../runtime/defs.js';
+import { parseDuration, windowEnd, windowStart, addDuration, type Align } from '../runtime/time.js';
+import { setPath, type Point } from '../runtime/point.js';
+import { addPoint, byValues, compileAggregation, groupKeyFn, newStates, writeBy, type Aggregation } from './aggregate.js';
+import type { ReducerState } from './reducers/types.js';
+
+interface Group {
+  by: unknown[];
+  states: ReducerState[];
+  last: Point;
+}
+
+interface Window {
+  start: number;
+  end: number;
+  groups: Map<unknown, Group>;
+}
+
+/** One point's reducer inputs, kept for sliding windows. */
+interface Entry {
+  t: number;
+  vals: unknown[];
+  p: Point;
+}
+
+interface SlidingGroup {
+  by: unknown[];
+  entries: Entry[];
+  added: number;
+  evicted: number;
+  states: ReducerState[];
+}
+
+const EMPTY_POINT: Point = {};
+
+export const reduce = defineProc({
+  name: 'reduce',
+  summary: 'aggregate points with reducers, per group, over the whole stream or per time window',
+  description:
+    'Each `name=` is a reducer call (`count()`, `avg(cpu)`), an expression of reducers (`range=max(v)-min(v)`), a constant, ' +
+    "or a template interpolated with the window's last point. Without `every`, one result per group at end of stream, stamped " +
+    'with the earliest time seen. With `every`, tumbling windows aligned to the Unix epoch (calendar units to calendar boundaries, UTC), ' +
+    'each result stamped with its window start; empty windows between data are emitted with empty values when ungrouped. ' +
+    'With `over`, sliding windows `[e-over, e)` for every `every`-aligned instant `e`, stamped `e-over`. ' +
+    'A timeless point in a windowed reduce is dropped and counted (reason `timeless`); a point whose window has closed is dropped and counted (`late`). ' +
+    'With `reset=false` reducers accumulate across windows and every group seen so far is emitted in each window.',
+  windowed: true,
+  named: { doc: 'output field = reducer call, expression of reducers, constant or template' },
+  options: {
+    every: { type: 'duration', nullable: true, doc: "window length ('1m', '1h', '1d', calendar '1M'/'1y'); none: one result at end of stream" },
+    over: { type: 'duration', nullable: true, doc: 'sliding window length; results every `every`, each covering the preceding `over`' },
+    by: { type: 'fields', default: [], doc: 'group by these fields (bare or quoted, nested paths allowed)' },
+    reset: { type: 'boolean', default: true, doc: 'false: reducers accumulate across windows (running totals)' },
+    align: {
+      type: 'string',
+      default: 'epoch',
+      doc: "window alignment: 'epoch' (default, windows line up across processes), 'first' (anchored at the first point, as Python flume), or a duration offset such as '15m'",
+    },
+    lateness: { type: 'duration', default: '0s', doc: 'how long a window stays open after its end for late points (points later still are dropped and counted)' },
+    partial: { type: 'boolean', default: false, doc: "emit each reducer's mergeable state instead of its result (first stage of a split aggregation)" },
+    merge: { type: 'boolean', default: false, doc: 'combine partial states produced by `partial=true` (same window and group) into final results' },
+  },
+  examples: [
+    {
+      title: 'count points per hour',
+      program: "emit(limit=5, every='30m', start='2016-01-01') | reduce(count=count(), every='1h')",
+      output:
+        '{"time":"2016-01-01T00:00:00.000Z","count":2}\n{"time":"2016-01-01T01:00:00.000Z","count":2}\n{"time":"2016-01-01T02:00:00.000Z","count":1}',
+    },
+    {
+      title: 'average per group over the whole stream',
+      program: "emit(points=[{host:'a', v:1}, {host:'b', v:4}, {host:'a', v:3}]) | reduce(avg=avg(v), n=count(), by=[host])",
+      output: '{"host":"a","avg":2,"n":2}\n{"host":"b","avg":4,"n":1}',
+    },
+    {
+      title: 'range as an expression of reducers',
+      program: 'emit(points=[{v:3}, {v:9}, {v:4}]) | reduce(range=max(v) - min(v))',
+      output: '{"range":6}',
+    },
+  ],
+  create(opts, ctx) {
+    const named = opts['$named'] as NamedArg[];
+    if (named.length === 0) throw compileError('bad-option', 'reduce needs at least one `name=reducer()` argument', undefined, ['reduce(count=count())']);
+    const agg = compileAggregation(named, ctx, 'reduce');
+    const partial = opts['partial'] === true;
+    const merge = opts['merge'] === true;
+    if (partial || merge) {
+      for (const a of agg.assignments) {
+        if (a.slots.length !== 1 || a.constant) {
+          throw compileError('bad-option', `with partial or merge, \`${a.name}\` must be exactly one reducer call`);
+        }
+      }
+    }
+    const every = opts['every'] as Duration | null | undefined;
+    const over = opts['over'] as Duration | null | undefined;
+    const by = opts['by'] as string[];
+    const lateness = (opts['lateness'] as Duration).ms;
+    const align = parseAlign(opts['align'] as string);
+    if (every && every.ms <= 0 && every.months <= 0) throw compileError('bad-option', '`every` must be longer than zero');
+    if (over && !every) throw compileError('bad-option', '`over` needs `every` (results are produced every `every`)');
+    const shape: Shape = { agg, by, partial, merge, ctx };
+    if (!every) return new WholeStream(shape);
+    if (over) return new Sliding(shape, every, over, align, lateness);
+    return new Tumbling(shape, every, align, lateness, opts['reset'] !== false);
+  },
+});
+
+function parseAlign(text: string): Align | 'first' {
+  if (text === 'epoch') return { kind: 'epoch' };
+  if (text === 'first') return 'first';
+  const d = parseDuration(text);
+  if (!d) throw compileError('bad-option', `align must be 'epoch', 'first' or a duration, got '${text}'`);
+  return { kind: 'offset', offset: d };
+}
+
+interface Shape {
+  agg: Aggregation;
+  by: string[];
+  partial: boolean;
+  merge: boolean;
+  ctx: CreateContext;
+}
+
+/** Shared: feeding a group's states, and writing a result point. */
+abstract class Reducing {
+  protected readonly keyOf: ((p: Point) => unknown) | undefined;
+
+  constructor(protected readonly s: Shape) {
+    this.keyOf = groupKeyFn(s.by);
+  }
+
+  protected feed(states: ReducerState[], p: Point): void {
+    const slots = this.s.agg.slots;
+    if (!this.s.merge) {
+      addPoint(slots, states, p);
+      return;
+    }
+    for (let i = 0; i < slots.length; i++) {
+      const v = p[slots[i]!.field];
+      if (v !== undefined && v !== null) states[i]!.merge(v);
+    }
+  }
+
+  protected result(time: number | undefined, by: readonly unknown[], states: readonly ReducerState[] | undefined, last: Point): Point {
+    const { agg, partial } = this.s;
+    const out: Point = {};
+    if (time !== undefined) out.time = time;
+    writeBy(out, this.s.by, by);
+    for (let i = 0; i < agg.slots.length; i++) {
+      const st = states?.[i];
+      agg.results[i] = st ? (partial ? st.partial() : st.result()) : agg.slots[i]!.def.empty;
+    }
+    for (const a of agg.assignments) {
+      const v = a.value(last);
+      if (a.path.length === 1) out[a.name] = v;
+      else setPath(out, a.path, v);
+    }
+    return out;
+  }
+
+  protected newGroup(p: Point): Group {
+    return { by: byValues(this.s.by, p), states: newStates(this.s.agg.slots), last: p };
+  }
+}
+
+/** No `every`: one result per group at end of stream. */
+class WholeStream extends Reducing {
+  private readonly groups = new Map<unknown, Group>();
+  private first: number | undefined;
+
+  push(batch: Point[]): void {
+    for (let i = 0; i < batch.length; i++) {
+      const p = batch[i]!;
+      const t = p.time;
+      if (t !== undefined && (this.first === undefined || t < this.first)) this.first = t;
+      const key = this.keyOf ? this.keyOf(p) : null;
+      let g = this.groups.get(key);
+      if (!g) this.groups.set(key, (g = this.newGroup(p)));
+      this.feed(g.states, p);
+      g.last = p;
+    }
+  }
+
+  mark(): number {
+    return -Infinity;
+  }
+
+  end(out: Point[]): void {
+    if (this.groups.size === 0 && !this.keyOf) {
+      out.push(this.result(undefined, [], undefined, EMPTY_POINT));
+      return;
+    }
+    for (const g of this.groups.values()) out.push(this.result(this.first, g.by, g.states, g.last));
+  }
+}
+
+class Tumbling extends Reducing {
+  /** Open windows, ascending by start. */
+  private readonly open: Window[] = [];
+  private current: Window | undefined;
+  /** Windows starting before this have been emitted. */
+  private closedBefore = -Infinity;
+  private maxSeen = -Infinity;
+  private align: Align | undefined;
+  /** Ungrouped: the next window start to fill with empty values. */
+  private nextEmpty: number | undefined;
+  private readonly persistent = new Map<unknown, Group>();
+
+  constructor(
+    s: Shape,
+    private readonly every: Duration,
+    align: Align | 'first',
+    private readonly lateness: number,
+    private readonly reset: boolean,
+  ) {
+    super(s);
+    this.align = align === 'first' ? undefined : align;
+    this.fast = this.align?.kind === 'epoch' && every.months === 0 ? every.ms : 0;
+  }
+
+  /** Exact epoch-aligned windows compute starts with arithmetic. */
+  private readonly fast: number;
+
+  private startOf(t: number): number {
+    if (this.fast > 0) return t - (((t % this.fast) + this.fast) % this.fast);
+    this.align ??= { kind: 'first', first: t };
+    return windowStart(t, this.every, this.align);
+  }
+
+  push(batch: Point[], out: Point[]): void {
+    for (let i = 0; i < batch.length; i++) {
+      const p = batch[i]!;
+      const t = p.time;
+      if (t === undefined) {
+        this.s.ctx.drop('timeless', JSON.stringify(p));
+        continue;
+      }
+      if (t > this.maxSeen) {
+        this.maxSeen = t;
+        if (this.open.length > 0 && this.open[0]!.end + this.lateness <= t) this.closeUpTo(t - this.lateness, out);
+      }
+      let w = this.current;
+      if (!w || t < w.start || t >= w.end) {
+        const start = this.startOf(t);
+        if (start < this.closedBefore) {
+          this.s.ctx.drop('late', JSON.stringify(p));
+          continue;
+        }
+        w = this.windowAt(start);
+        this.current = w;
+      }
+      const key = this.keyOf ? this.keyOf(p) : null;
+      let g = w.groups.get(key);
+      if (!g) {
+        if (this.reset) g = this.newGroup(p);
+        else {
+          g = this.persistent.get(key);
+          if (!g) this.persistent.set(key, (g = this.newGroup(p)));
+        }
+        w.groups.set(key, g);
+      }
+      this.feed(g.states, p);
+      g.last = p;
+    }
+  }
+
+  private windowAt(start: number): Window {
+    const open = this.open;
+    for (let i = open.length - 1; i >= 0; i--) {
+      const w = open[i]!;
+      if (w.start === start) return w;
+      if (w.start < start) {
+        const nw = this.newWindow(start);
+        open.splice(i + 1, 0, nw);
+        return nw;
+      }
+    }
+    const nw = this.newWindow(start);
+    open.unshift(nw);
+    return nw;
+  }
+
+  private newWindow(start: number): Window {
+    return { start, end: this.fast > 0 ? start + this.fast : windowEnd(start, this.every), groups: new Map() };
+  }
+
+  /** Emit windows whose end + lateness ≤ watermark (`wm` here is already minus lateness). */
+  private closeUpTo(wm: number, out: Point[]): void {
+    while (this.open.length > 0 && this.open[0]!.end <= wm) {
+      const w = this.open.shift()!;
+      if (this.current === w) this.current = undefined;
+      this.fillEmpty(w.start, out);
+      this.emitWindow(w, out);
+      this.closedBefore = w.end;
+      if (!this.keyOf) this.nextEmpty = w.end;
+    }
+    if (this.open.length === 0 && this.nextEmpty !== undefined) {
+      // Live and idle: ungrouped windows close on time with empty values.
+      const upTo = this.startOf(wm);
+      this.fillEmpty(upTo, out);
+      if (upTo > this.closedBefore) this.closedBefore = upTo;
+    }
+  }
+
+  private fillEmpty(before: number, out: Point[]): void {
+    if (this.keyOf || this.nextEmpty === undefined) return;
+    let s = this.nextEmpty;
+    while (s < before) {
+      if (this.reset) out.push(this.result(s, [], undefined, EMPTY_POINT));
+      else {
+        const g = this.persistent.get(null);
+        out.push(this.result(s, [], g?.states, g?.last ?? EMPTY_POINT));
+      }
+      s = this.fast > 0 ? s + this.fast : windowEnd(s, this.every);
+    }
+    this.nextEmpty = s;
+  }
+
+  private emitWindow(w: Window, out: Point[]): void {
+    const groups = this.reset ? w.groups.values() : this.persistent.values();
+    for (const g of groups) out.push(this.result(w.start, g.by, g.states, g.last));
+  }
+
+  mark(watermark: number, out: Point[]): number {
+    const wm = watermark - this.lateness;
+    if (this.open.length > 0 || this.nextEmpty !== undefined) this.closeUpTo(wm, out);
+    if (this.open.length > 0) return this.open[0]!.start;
+    if (this.align === undefined || !Number.isFinite(wm)) return -Infinity;
+    return this.startOf(wm);
+  }
+
+  end(out: Point[]): void {
+    for (const w of this.open) {
+      this.fillEmpty(w.start, out);
+      this.emitWindow(w, out);
+      if (!this.keyOf) this.nextEmpty = w.end;
+    }
+    this.open.length = 0;
+  }
+}
+
+class Sliding extends Reducing {
+  private readonly groups = new Map<unknown, SlidingGroup>();
+  private next: number | undefined;
+  private maxSeen = -Infinity;
+  private align: Align | undefined;
+  private readonly retractable: boolean;
+
+  constructor(
+    s: Shape,
+    private readonly every: Duration,
+    private readonly over: Duration,
+    align: Align | 'first',
+    private readonly lateness: number,
+  ) {
+    super(s);
+    this.align = align === 'first' ? undefined : align;
+    this.retractable = !s.merge && s.agg.slots.every((sl) => sl.def.retractable);
+  }
+
+  private startOf(t: number): number {
+    this.align ??= { kind: 'first', first: t };
+    return windowStart(t, this.every, this.align);
+  }
+
+  push(batch: Point[], out: Point[]): void {
+    const slots = this.s.agg.slots;
+    for (const p of batch) {
+      const t = p.time;
+      if (t === undefined) {
+        this.s.ctx.drop('timeless', JSON.stringify(p));
+        continue;
+      }
+      if (this.next === undefined) this.next = windowEnd(this.startOf(t), this.every);
+      else if (t < this.lastEmitted()) {
+        this.s.ctx.drop('late', JSON.stringify(p));
+        continue;
+      }
+      if (t > this.maxSeen) {
+        this.maxSeen = t;
+        this.emitUpTo(t - this.lateness, out);
+      }
+      const key = this.keyOf ? this.keyOf(p) : null;
+      let g = this.groups.get(key);
+      if (!g) this.groups.set(key, (g = { by: byValues(this.s.by, p), entries: [], added: 0, evicted: 0, states: newStates(slots) }));
+      const vals = slots.map((sl) => {
+        if (this.s.merge) return p[sl.field];
+        const v = sl.value ? sl.value(p) : undefined;
+        return sl.needsTime ? [v, t] : v;
+      });
+      insertSorted(g.entries, { t, vals, p }, g.added);
+    }
+  }
+
+  private emitted = -Infinity;
+  private lastEmitted(): number {
+    return this.emitted;
+  }
+
+  private emitUpTo(wm: number, out: Point[]): void {
+    while (this.next !== undefined && this.next <= wm) this.emitBoundary(out);
+  }
+
+  private emitBoundary(out: Point[]): void {
+    const e = this.next!;
+    const from = addDuration(e, this.over, -1);
+    let any = false;
+    for (const g of this.groups.values()) {
+      this.advance(g, e, from);
+      if (g.added > g.evicted) {
+        any = true;
+        out.push(this.result(from, g.by, g.states, g.entries[g.added - 1]!.p));
+      }
+    }
+    if (!any && !this.keyOf) out.push(this.result(from, [], undefined, EMPTY_POINT));
+    this.emitted = e;
+    this.next = windowEnd(e, this.every);
+  }
+
+  /** Bring a group's states to cover [from, e). */
+  private advance(g: SlidingGroup, e: number, from: number): void {
+    let changed = false;
+    while (g.added < g.entries.length && g.entries[g.added]!.t < e) {
+      if (this.retractable) this.addVals(g.states, g.entries[g.added]!.vals);
+      g.added++;
+      changed = true;
+    }
+    while (g.evicted < g.added && g.entries[g.evicted]!.t < from) {
+      if (this.retractable) {
+        const vals = g.entries[g.evicted]!.vals;
+        for (let i = 0; i < vals.length; i++) g.states[i]!.remove!(vals[i]);
+      }
+      g.evicted++;
+      changed = true;
+    }
+    if (!this.retractable && changed) {
+      g.states = newStates(this.s.agg.slots);
+      for (let i = g.evicted; i < g.added; i++) this.addVals(g.states, g.entries[i]!.vals);
+    }
+    if (g.evicted > 1024 && g.evicted * 2 > g.entries.length) {
+      g.entries.splice(0, g.evicted);
+      g.added -= g.evicted;
+      g.evicted = 0;
+    }
+  }
+
+  private addVals(states: ReducerState[], vals: unknown[]): void {
+    for (let i = 0; i < vals.length; i++) {
+      if (this.s.merge) {
+        if (vals[i] !== undefined && vals[i] !== null) states[i]!.merge(vals[i]);
+      } else states[i]!.add(vals[i]);
+    }
+  }
+
+  mark(watermark: number, out: Point[]): number {
+    this.emitUpTo(watermark - this.lateness, out);
+    if (this.next === undefined) return -Infinity;
+    return addDuration(this.next, this.over, -1);
+  }
+
+  end(out: Point[]): void {
+    if (this.next === undefined) return;
+    while (addDuration(this.next!, this.over, -1) <= this.maxSeen) this.emitBoundary(out);
+  }
+}
+
+/** Entries are nearly always appended; a late-but-accepted point is inserted in order (never before `floor`). */
+function insertSorted(entries: Entry[], e: Entry, floor: number): void {
+  let i = entries.length;
+  while (i > floor && entries[i - 1]!.t > e.t) i--;
+  if (i === entries.length) entries.push(e);
+  else entries.splice(i, 0, e);
+}

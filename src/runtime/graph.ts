@@ -1,0 +1,351 @@
+/**
+ * The running graph. Nodes pass batches synchronously; a node returns a
+ * promise only when it needs the caller to wait (a slow sink, a merge whose
+ * other inputs lag), which is how backpressure reaches the sources.
+ */
+import type { Batch, Point } from './point.js';
+import type { NodeStats, ProcInstance, SinkInstance, SourceInstance, SourceOutput } from './component.js';
+
+export type Maybe = void | Promise<void>;
+
+export interface Node {
+  push(batch: Batch): Maybe;
+  mark(watermark: number): Maybe;
+  end(): Maybe;
+  /** Downstream wants no more points. */
+  readonly done: boolean;
+}
+
+/** Run `next` after `r` (sync when `r` is not a promise). */
+export function then(r: Maybe, next: () => Maybe): Maybe {
+  return r instanceof Promise ? r.then(next) : next();
+}
+
+function all(results: Maybe[]): Maybe {
+  let pending: Promise<void>[] | undefined;
+  for (const r of results) if (r instanceof Promise) (pending ??= []).push(r);
+  return pending ? Promise.all(pending).then(() => undefined) : undefined;
+}
+
+/**
+ * Runtime errors name the stage and its place in the program. Errors are
+ * tagged so an error passing through several nodes is named once, by the
+ * node that raised it.
+ */
+const NAMED = Symbol('flume.named');
+
+export function nameError(e: unknown, stats: NodeStats): unknown {
+  if (e === null || typeof e !== 'object' || (e as { [NAMED]?: boolean })[NAMED]) return e;
+  const err = e as Error & { [NAMED]?: boolean; diagnostic?: { message: string } };
+  const prefix = `${stats.name} (${stats.where}): `;
+  if (err.diagnostic) err.diagnostic.message = prefix + err.diagnostic.message;
+  err.message = prefix + err.message;
+  err[NAMED] = true;
+  return err;
+}
+
+function guard<T>(stats: NodeStats, f: () => T): T {
+  try {
+    const r = f();
+    if (r instanceof Promise) return r.catch((e: unknown) => Promise.reject(nameError(e, stats))) as T;
+    return r;
+  } catch (e) {
+    throw nameError(e, stats);
+  }
+}
+
+export function newStats(name: string, where: string): NodeStats {
+  return { name, where, in: 0, out: 0, drops: {}, dropExamples: {}, warnings: {} };
+}
+
+/** A processor between two nodes. */
+export class ProcNode implements Node {
+  private lastMark = -Infinity;
+  private readonly emit = (points: Point[]): Maybe => {
+    if (points.length === 0) return;
+    this.stats.out += points.length;
+    return this.next.push(points);
+  };
+
+  constructor(
+    private readonly proc: ProcInstance,
+    private readonly next: Node,
+    private readonly stats: NodeStats,
+  ) {}
+
+  get done(): boolean {
+    return this.proc.done === true || this.next.done;
+  }
+
+  push(batch: Batch): Maybe {
+    this.stats.in += batch.length;
+    if (this.proc.pushAsync) return this.proc.pushAsync(batch, this.emit);
+    const out: Point[] = [];
+    guard(this.stats, () => this.proc.push(batch, out));
+    return this.emit(out);
+  }
+
+  /** Points from branch `input` of a preceding group (multi-input processors). */
+  pushFrom(input: number, batch: Batch): Maybe {
+    this.stats.in += batch.length;
+    const out: Point[] = [];
+    if (this.proc.pushFrom) this.proc.pushFrom(input, batch, out);
+    else this.proc.push(batch, out);
+    return this.emit(out);
+  }
+
+  mark(watermark: number): Maybe {
+    const out: Point[] = [];
+    const r = this.proc.mark ? guard(this.stats, () => this.proc.mark!(watermark, out)) : undefined;
+    const w = typeof r === 'number' ? r : watermark;
+    return then(this.emit(out), () => this.forwardMark(w));
+  }
+
+  private forwardMark(w: number): Maybe {
+    if (w <= this.lastMark) return;
+    this.lastMark = w;
+    return this.next.mark(w);
+  }
+
+  end(): Maybe {
+    const out: Point[] = [];
+    guard(this.stats, () => this.proc.end?.(out));
+    return then(this.emit(out), () => this.next.end());
+  }
+}
+
+/** Sends every batch to each branch. Copy-on-write is decided at compile time (sharedInput). */
+export class FanoutNode implements Node {
+  constructor(private readonly branches: Node[]) {}
+
+  get done(): boolean {
+    return this.branches.every((b) => b.done);
+  }
+
+  push(batch: Batch): Maybe {
+    return all(this.branches.map((b) => (b.done ? undefined : b.push(batch))));
+  }
+
+  mark(watermark: number): Maybe {
+    return all(this.branches.map((b) => b.mark(watermark)));
+  }
+
+  end(): Maybe {
+    return all(this.branches.map((b) => b.end()));
+  }
+}
+
+export class SinkNode implements Node {
+  readonly done = false;
+  constructor(
+    private readonly sink: SinkInstance,
+    private readonly stats: NodeStats,
+  ) {}
+
+  push(batch: Batch): Maybe {
+    this.stats.in += batch.length;
+    return guard(this.stats, () => this.sink.write(batch));
+  }
+
+  mark(watermark: number): Maybe {
+    return this.sink.mark?.(watermark);
+  }
+
+  end(): Maybe {
+    return guard(this.stats, () => this.sink.end());
+  }
+}
+
+/** Discards everything (`--implicit-sink none`). */
+export class NullNode implements Node {
+  readonly done = false;
+  push(): Maybe {}
+  mark(): Maybe {}
+  end(): Maybe {}
+}
+
+interface MergeInputState {
+  queue: Point[];
+  head: number;
+  watermark: number;
+  ended: boolean;
+  waiters: (() => void)[];
+}
+
+/** Buffered points per input before a merge makes an input that runs ahead wait. */
+const MERGE_HIGH_WATER = 16384;
+
+/**
+ * Fan-in: releases points in time order up to the minimum watermark of its
+ * inputs; ties go to the earlier input. Timeless points pass straight
+ * through. An input that runs ahead is made to wait (it never blocks the
+ * input holding the minimum watermark, so the merge cannot deadlock).
+ */
+export class MergeNode {
+  private readonly states: MergeInputState[];
+  private lastMark = -Infinity;
+  private openInputs: number;
+
+  constructor(
+    inputs: number,
+    private readonly next: Node,
+    /** Set when `next` takes branches separately (join, union, ...). */
+    private readonly tagged?: ProcNode,
+  ) {
+    this.states = Array.from({ length: inputs }, () => ({ queue: [], head: 0, watermark: -Infinity, ended: false, waiters: [] }));
+    this.openInputs = inputs;
+  }
+
+  input(i: number): Node {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const merge = this;
+    return {
+      get done() {
+        return merge.next.done;
+      },
+      push: (batch) => this.pushInput(i, batch),
+      mark: (w) => this.markInput(i, w),
+      end: () => this.endInput(i),
+    };
+  }
+
+  private pushInput(i: number, batch: Batch): Maybe {
+    const s = this.states[i]!;
+    for (let k = 0; k < batch.length; k++) s.queue.push(batch[k]!);
+    const r = this.release();
+    if (s.queue.length - s.head > MERGE_HIGH_WATER && s.watermark > this.minWatermark()) {
+      return then(r, () => new Promise<void>((resolve) => s.waiters.push(resolve)));
+    }
+    return r;
+  }
+
+  private markInput(i: number, w: number): Maybe {
+    const s = this.states[i]!;
+    if (w > s.watermark) s.watermark = w;
+    return this.release();
+  }
+
+  private endInput(i: number): Maybe {
+    const s = this.states[i]!;
+    if (s.ended) return;
+    s.ended = true;
+    s.watermark = Infinity;
+    this.openInputs--;
+    const r = this.release();
+    if (this.openInputs > 0) return r;
+    return then(r, () => this.next.end());
+  }
+
+  private minWatermark(): number {
+    let m = Infinity;
+    for (const s of this.states) if (s.watermark < m) m = s.watermark;
+    return m;
+  }
+
+  private release(): Maybe {
+    const limit = this.minWatermark();
+    const runs: { input: number; points: Point[] }[] = [];
+    let run: { input: number; points: Point[] } | undefined;
+    for (;;) {
+      // Smallest head time wins; strict `<` keeps ties with the earlier input.
+      let best = -1;
+      let bestT = Infinity;
+      for (let i = 0; i < this.states.length; i++) {
+        const s = this.states[i]!;
+        if (s.head >= s.queue.length) continue;
+        const t = s.queue[s.head]!.time;
+        const tt = t === undefined ? -Infinity : t;
+        if (best < 0 || tt < bestT) {
+          best = i;
+          bestT = tt;
+        }
+      }
+      if (best < 0 || !(bestT < limit || bestT === -Infinity)) break;
+      const s = this.states[best]!;
+      const p = s.queue[s.head++]!;
+      if (!run || run.input !== best) {
+        run = { input: best, points: [] };
+        runs.push(run);
+      }
+      run.points.push(p);
+    }
+    this.compact();
+    const results: Maybe[] = [];
+    if (this.tagged) {
+      for (const r of runs) results.push(this.tagged.pushFrom(r.input, r.points));
+    } else if (runs.length === 1) {
+      results.push(this.next.push(runs[0]!.points));
+    } else if (runs.length > 1) {
+      const outAll: Point[] = [];
+      for (const r of runs) for (const p of r.points) outAll.push(p);
+      results.push(this.next.push(outAll));
+    }
+    const pushed = all(results);
+    const mark = limit < Infinity && limit > this.lastMark ? limit : undefined;
+    if (mark !== undefined) this.lastMark = mark;
+    return then(pushed, () => (mark !== undefined ? this.next.mark(mark) : undefined));
+  }
+
+  private compact(): void {
+    const min = this.minWatermark();
+    for (const s of this.states) {
+      if (s.head > 0 && (s.head >= 4096 || s.head === s.queue.length)) {
+        s.queue = s.queue.slice(s.head);
+        s.head = 0;
+      }
+      if (s.waiters.length > 0 && (s.queue.length <= MERGE_HIGH_WATER / 2 || s.watermark <= min)) {
+        const w = s.waiters;
+        s.waiters = [];
+        for (const resolve of w) resolve();
+      }
+    }
+  }
+}
+
+/** Drives one source into its first node. */
+export class SourceRunner {
+  private lastMark = -Infinity;
+
+  constructor(
+    private readonly source: SourceInstance,
+    private readonly next: Node,
+    private readonly stats: NodeStats,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  readonly output: SourceOutput = {
+    push: (batch, watermark) => this.push(batch, watermark),
+    mark: (w) => this.mark(w),
+    get done(): boolean {
+      return false;
+    },
+  };
+
+  private isDone(): boolean {
+    return this.signal.aborted || this.next.done;
+  }
+
+  private push(batch: Batch, watermark?: number): Maybe {
+    if (batch.length === 0) return watermark === undefined ? undefined : this.mark(watermark);
+    this.stats.out += batch.length;
+    const r = this.next.push(batch);
+    const w = watermark ?? batch[batch.length - 1]!.time;
+    return w === undefined ? r : then(r, () => this.mark(w));
+  }
+
+  private mark(w: number): Maybe {
+    if (w <= this.lastMark) return;
+    this.lastMark = w;
+    return this.next.mark(w);
+  }
+
+  async run(): Promise<void> {
+    Object.defineProperty(this.output, 'done', { get: () => this.isDone() });
+    try {
+      await this.source.run(this.output);
+    } catch (e) {
+      throw nameError(e, this.stats);
+    }
+    await this.next.end();
+  }
+}
