@@ -97,6 +97,8 @@ function makeSlot(def: ReducerDef, call: CallExpr, ctx: CreateContext, field: st
     if (!c.ok) throw compileError('bad-reducer', `argument \`${param.name}\` of \`${def.name}\` must be a constant`, arg.value.span, [param.doc]);
     consts.push(c.value);
   });
+  // Reducers tell `count()` from `count(f)` by how many arguments were given.
+  if (consts.length > call.args.length) consts.length = call.args.length;
   let factory: () => ReducerState;
   try {
     factory = def.create(consts, {
