@@ -2,7 +2,7 @@
  * The `flume` command: one-liners, program files, `flume help`, and the REPL
  * when started in a terminal with no program.
  */
-import { readFileSync } from 'node:fs';
+import { fstatSync, readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { compile, type Pipeline, type RunSummary } from '../compile.js';
 import { FlumeError, renderDiagnostic } from '../lang/diagnostics.js';
@@ -49,6 +49,20 @@ function fixedNow(text: string | undefined): number | undefined {
   return ms;
 }
 
+/**
+ * `cat x | flume "filter(...)"` and `flume "..." < x`: a shell pipe or a
+ * redirected file. Sockets (how most programs spawn children), terminals
+ * and /dev/null do not count, so a source-less program there is an error.
+ */
+function stdinIsPiped(): boolean {
+  try {
+    const st = fstatSync(0);
+    return st.isFIFO() || st.isFile();
+  } catch {
+    return false;
+  }
+}
+
 function implicitSink(opt: string | undefined): string | null | undefined {
   if (opt === undefined) return undefined;
   return opt === 'none' ? null : opt;
@@ -65,7 +79,7 @@ async function runProgram(text: string, file: string, opts: CliOptions): Promise
   const clock = now !== undefined ? SystemClock.startingAt(now) : new SystemClock();
   let pipeline: Pipeline;
   try {
-    pipeline = compile(text, reg, { file, implicitSink: implicitSink(opts.implicitSink), now, clock });
+    pipeline = compile(text, reg, { file, implicitSink: implicitSink(opts.implicitSink), now, clock, implicitSource: stdinIsPiped() ? "read('stdio')" : undefined });
   } catch (e) {
     fail(render(e, text, file, opts), e instanceof FlumeError ? e.exitCode : 1);
   }
@@ -82,6 +96,10 @@ async function runProgram(text: string, file: string, opts: CliOptions): Promise
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // `flume ... | head -1`: once the reader is gone, stop instead of producing forever.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') pipeline.stop();
+  });
   let summary: RunSummary;
   try {
     summary = await pipeline.run();

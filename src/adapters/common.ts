@@ -1,0 +1,351 @@
+/**
+ * Pieces every byte-oriented adapter (stdio, http, kafka) shares: the common
+ * read options, malformed-record handling per `on_error`, moving and parsing
+ * the time field, `from`/`to` filtering, and a decoder that turns byte chunks
+ * into finished batches through a format.
+ */
+import stripAnsi from 'strip-ansi';
+import type { FormatDef, MalformedSink, Parser, Serializer } from './formats/types.js';
+import type { TracksLines } from './formats/text.js';
+import { TimeValue, type Point } from '../runtime/point.js';
+import type { RunContext, SourceOutput } from '../runtime/component.js';
+import type { CompileServices } from '../runtime/defs.js';
+import { compileError, didYouMean, runtimeError } from '../lang/diagnostics.js';
+import { fastParseIso, parseMoment } from '../runtime/time.js';
+
+export type OnError = 'skip' | 'fail' | 'keep';
+export type TimeUnit = 's' | 'ms';
+
+/** The read options the resolver adds for every `bytes` adapter (SPEC §3). */
+export interface CommonReadOptions {
+  format: string | undefined;
+  on_error: OnError;
+  /** Field holding the timestamp (dotted name or path); null keeps points timeless. */
+  time: string | readonly string[] | null;
+  time_unit: TimeUnit;
+  from: number | undefined;
+  to: number | undefined;
+}
+
+export function commonReadOptions(opts: Record<string, unknown>): CommonReadOptions {
+  const onError = opts.on_error;
+  return {
+    format: typeof opts.format === 'string' ? opts.format : undefined,
+    on_error: onError === 'fail' || onError === 'keep' ? onError : 'skip',
+    time:
+      opts.time === null
+        ? null
+        : typeof opts.time === 'string' || (Array.isArray(opts.time) && opts.time.length > 0 && opts.time.every((k) => typeof k === 'string'))
+          ? (opts.time as string | string[])
+          : 'time',
+    time_unit: opts.time_unit === 'ms' ? 'ms' : 's',
+    from: typeof opts.from === 'number' ? opts.from : undefined,
+    to: typeof opts.to === 'number' ? opts.to : undefined,
+  };
+}
+
+/** Look a format up through the services (never the registry), as a compile error when unknown. */
+export function lookupFormat(services: CompileServices, name: string, need: 'read' | 'write'): FormatDef {
+  const f = services.format(name) as FormatDef | undefined;
+  if (f === undefined) {
+    const names = services.formatNames();
+    throw compileError('unknown-format', `unknown format \`${name}\``, undefined, [
+      ...didYouMean(name, names),
+      `formats: ${names.join(', ')}`,
+    ]);
+  }
+  if (need === 'read' && f.createParser === undefined) throw compileError('bad-option', `format \`${name}\` cannot be read`);
+  if (need === 'write' && f.createSerializer === undefined) throw compileError('bad-option', `format \`${name}\` cannot be written`);
+  return f;
+}
+
+const EXAMPLE_MAX = 200;
+
+function clip(s: string): string {
+  return s.length > EXAMPLE_MAX ? s.slice(0, EXAMPLE_MAX) + '…' : s;
+}
+
+/**
+ * What a parser does with a bad record, per `on_error`: skip counts it as a
+ * `malformed` drop (with the first example), fail stops the run naming the
+ * line, keep emits `{_raw, _error, _line}` so it can be routed. `where` names
+ * the input (a file name) for messages.
+ */
+export function makeMalformedSink(onError: OnError, ctx: Pick<RunContext, 'drop'>, where?: () => string): MalformedSink {
+  const at = (line: number): string => {
+    const w = where?.();
+    return w !== undefined && w.length > 0 ? `${w}:${line}` : `line ${line}`;
+  };
+  switch (onError) {
+    case 'fail':
+      return {
+        malformed(line, raw, error) {
+          throw runtimeError('malformed', `malformed input at ${at(line)}: ${error}`, [
+            `the record: ${clip(raw)}`,
+            "on_error='skip' counts and skips malformed records; on_error='keep' emits them as {_raw, _error, _line}",
+          ]);
+        },
+      };
+    case 'keep':
+      return {
+        malformed(line, raw, error, out) {
+          out.push({ _raw: raw, _error: error, _line: line });
+        },
+      };
+    default:
+      return {
+        malformed(line, raw, error) {
+          ctx.drop('malformed', `${at(line)}: ${error}: ${clip(raw)}`);
+        },
+      };
+  }
+}
+
+const MONTHS: Record<string, number> = { jan: 0, feb: 1, mar: 2, apr: 3, may: 4, jun: 5, jul: 6, aug: 7, sep: 8, oct: 9, nov: 10, dec: 11 };
+const HTTPDATE = /^(\d{1,2})\/([A-Za-z]{3})\/(\d{4}):(\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?\s+([+-])(\d{2}):?(\d{2})$/;
+
+/**
+ * The access-log timestamp `10/Oct/2000:13:55:36 -0700` (grok's HTTPDATE, in
+ * COMMONAPACHELOG and friends), which the general moment parser does not take.
+ */
+export function parseHttpDate(s: string): number | undefined {
+  const m = HTTPDATE.exec(s);
+  if (m === null) return undefined;
+  const month = MONTHS[m[2]!.toLowerCase()];
+  if (month === undefined) return undefined;
+  const ms = m[7] === undefined ? 0 : Number(m[7].slice(0, 3).padEnd(3, '0'));
+  const offset = (m[8] === '-' ? -1 : 1) * (Number(m[9]) * 60 + Number(m[10])) * 60_000;
+  return Date.UTC(Number(m[3]), month, Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6]), ms) - offset;
+}
+
+/** Parse a time value read from a record; undefined when it is not a time. */
+export function parseTimeValue(v: unknown, unit: TimeUnit, now: number): number | undefined {
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) return undefined;
+    // The small epsilon absorbs float error (1468763984.123 * 1000); digits below a millisecond are truncated.
+    return unit === 'ms' ? Math.floor(v) : Math.floor(v * 1000 + 1e-3);
+  }
+  if (typeof v === 'string') {
+    const t = fastParseIso(v);
+    if (!Number.isNaN(t)) return t;
+    const m = parseMoment(v, { now, unit });
+    if (m !== undefined && !Number.isNaN(m)) return m;
+    return parseHttpDate(v);
+  }
+  if (v instanceof TimeValue) return v.ms;
+  if (v instanceof Date) {
+    const t = v.getTime();
+    return Number.isNaN(t) ? undefined : t;
+  }
+  return undefined;
+}
+
+export interface TimeMoverOptions {
+  /** Stamp points lacking the field with this (live sources stamp on arrival, SPEC §2). */
+  arrival?: () => number;
+}
+
+/**
+ * Returns a function that, for each point of a batch, moves the configured
+ * field to `time` and parses it: strings (ISO fast path, then every moment
+ * form), epoch numbers in `unit`, time values. A point without the field (or
+ * with null) stays timeless, or is stamped on arrival when `arrival` is given.
+ * An unparseable value makes the record malformed: `errors` applies on_error
+ * (skipped, kept as `{_raw, _error, _line}`, or the run fails). The batch is
+ * compacted in place and returned. `lines`, when it has one entry per point,
+ * gives each record's line for those messages.
+ */
+export function makeTimeMover(
+  field: string | readonly string[] | null,
+  unit: TimeUnit,
+  now: number,
+  errors: MalformedSink,
+  options: TimeMoverOptions = {},
+): (batch: Point[], lines?: readonly number[]) => Point[] {
+  const arrival = options.arrival;
+  if (field === null) return (batch) => batch;
+  const path = typeof field === 'string' ? field.split('.') : [...field];
+  const name = path.join('.');
+  const key = path[0]!;
+  const nested = path.length > 1;
+  const isTime = !nested && key === 'time';
+  return (batch, lines) => {
+    const haveLines = lines !== undefined && lines.length === batch.length;
+    let w = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const p = batch[i]!;
+      let v: unknown;
+      let parent: Record<string, unknown> | undefined = p;
+      if (nested) {
+        for (let j = 0; j < path.length - 1 && parent !== undefined; j++) {
+          const next: unknown = parent[path[j]!];
+          parent = next !== null && typeof next === 'object' ? (next as Record<string, unknown>) : undefined;
+        }
+        v = parent?.[path[path.length - 1]!];
+      } else v = p[key];
+      if (v === undefined || v === null) {
+        if (v === null) delete parent![path[path.length - 1]!];
+        if (arrival !== undefined) p.time = arrival();
+        batch[w++] = p;
+        continue;
+      }
+      const t = parseTimeValue(v, unit, now);
+      if (t === undefined) {
+        const line = haveLines ? lines[i]! : typeof p._line === 'number' ? p._line : 0;
+        const kept: Point[] = [];
+        errors.malformed(line, JSON.stringify(p), `unparseable time ${clip(JSON.stringify(v) ?? String(v))} in field \`${name}\``, kept);
+        // keep mode yields at most one record per point, so writing at w (≤ i) never overtakes unread points.
+        for (const k of kept) batch[w++] = k;
+        continue;
+      }
+      if (!isTime) delete parent![path[path.length - 1]!];
+      p.time = t;
+      batch[w++] = p;
+    }
+    batch.length = w;
+    return batch;
+  };
+}
+
+/** Keep points with from ≤ time < to (timeless points pass); undefined when there are no bounds. */
+export function filterRange(from: number | undefined, to: number | undefined): ((batch: Point[]) => Point[]) | undefined {
+  if (from === undefined && to === undefined) return undefined;
+  const lo = from ?? -Infinity;
+  const hi = to ?? Infinity;
+  return (batch) => {
+    let w = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const p = batch[i]!;
+      const t = p.time;
+      if (typeof t !== 'number' || (t >= lo && t < hi)) batch[w++] = p;
+    }
+    batch.length = w;
+    return batch;
+  };
+}
+
+export interface DecoderOptions {
+  format: FormatDef;
+  /** All options: the format's own are read from here. */
+  opts: Record<string, unknown>;
+  common: CommonReadOptions;
+  ctx: Pick<RunContext, 'drop' | 'now'>;
+  /** Names the input in messages (a file name); empty for stdin. */
+  where?: string;
+  stripAnsi?: boolean;
+  arrival?: () => number;
+  /** A parser made earlier (at compile time, to surface option errors then) to use instead of a new one. */
+  parser?: Parser;
+}
+
+/**
+ * One input's bytes → finished batches: UTF-8 decoding across chunk
+ * boundaries, optional ANSI stripping, the format's parser, the time mover and
+ * the from/to filter. Make a new one per input (file, rotated file, message):
+ * line numbers and partial lines belong to one input.
+ */
+export class RecordDecoder {
+  private readonly utf8 = new TextDecoder('utf-8');
+  private readonly parser: Parser & TracksLines;
+  private readonly lines: number[] = [];
+  private readonly move: (batch: Point[], lines?: readonly number[]) => Point[];
+  private readonly range: ((batch: Point[]) => Point[]) | undefined;
+  private readonly strip: boolean;
+  private ansiCarry = '';
+
+  constructor(o: DecoderOptions) {
+    const where = o.where;
+    const errors = makeMalformedSink(o.common.on_error, o.ctx, where === undefined ? undefined : () => where);
+    this.parser = (o.parser ?? o.format.createParser!(o.opts, errors)) as Parser & TracksLines;
+    if (o.parser !== undefined) rebindErrors(o.parser, errors);
+    this.parser.lines = this.lines;
+    this.move = makeTimeMover(o.common.time, o.common.time_unit, o.ctx.now, errors, { arrival: o.arrival });
+    this.range = filterRange(o.common.from, o.common.to);
+    this.strip = o.stripAnsi === true;
+  }
+
+  /** Decode and parse a chunk (bytes or already-decoded text); returns the finished points. */
+  feed(chunk: Uint8Array | string): Point[] {
+    let text = typeof chunk === 'string' ? chunk : this.utf8.decode(chunk, { stream: true });
+    if (this.strip) text = this.stripLines(text);
+    const out: Point[] = [];
+    if (text.length > 0) this.parser.push(text, out);
+    return this.finish(out);
+  }
+
+  /** End of this input: flush the decoder and a final unterminated record. */
+  end(): Point[] {
+    let text = this.utf8.decode();
+    if (this.strip) {
+      text = stripAnsi(this.ansiCarry + text);
+      this.ansiCarry = '';
+    }
+    const out: Point[] = [];
+    if (text.length > 0) this.parser.push(text, out);
+    this.parser.end(out);
+    return this.finish(out);
+  }
+
+  private finish(out: Point[]): Point[] {
+    const lines = this.lines;
+    let batch = this.move(out, lines);
+    lines.length = 0;
+    if (this.range !== undefined && batch.length > 0) batch = this.range(batch);
+    return batch;
+  }
+
+  /** Strip whole lines only: an escape sequence split across chunks is still recognised. */
+  private stripLines(text: string): string {
+    const all = this.ansiCarry + text;
+    const nl = all.lastIndexOf('\n');
+    if (nl < 0) {
+      this.ansiCarry = all;
+      return '';
+    }
+    this.ansiCarry = all.slice(nl + 1);
+    return stripAnsi(all.slice(0, nl + 1));
+  }
+}
+
+/**
+ * Parsers capture their MalformedSink at creation. A parser made at compile
+ * time (to report bad format options early) is created with a forwarding sink
+ * whose target is set here once the run knows its input's name.
+ */
+const forwarders = new WeakMap<Parser, { target: MalformedSink }>();
+
+export function createParserEarly(format: FormatDef, opts: Record<string, unknown>): Parser {
+  const fwd = { target: { malformed() {} } as MalformedSink };
+  const sink: MalformedSink = { malformed: (line, raw, error, out) => fwd.target.malformed(line, raw, error, out) };
+  const p = format.createParser!(opts, sink);
+  forwarders.set(p, fwd);
+  return p;
+}
+
+function rebindErrors(p: Parser, errors: MalformedSink): void {
+  const f = forwarders.get(p);
+  if (f !== undefined) f.target = errors;
+}
+
+/** Push a non-empty batch and wait when the runtime asks (backpressure). */
+export async function pushBatch(out: SourceOutput, batch: Point[]): Promise<void> {
+  if (batch.length === 0) return;
+  const r = out.push(batch);
+  if (r !== undefined) await r;
+}
+
+/** A serializer for writing, looked up through the services. */
+export function createSerializer(services: CompileServices, name: string, opts: Record<string, unknown>): Serializer {
+  return lookupFormat(services, name, 'write').createSerializer!(opts);
+}
+
+/** Milliseconds from a `duration` option (resolved `{months, ms}`), a number of ms, or a short string. */
+export function durationMs(v: unknown, fallback: number): number {
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (v !== null && typeof v === 'object' && typeof (v as { ms?: unknown }).ms === 'number') return (v as { ms: number }).ms;
+  if (typeof v === 'string') {
+    const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$/.exec(v);
+    if (m !== null) return Number(m[1]) * (m[2] === 's' ? 1000 : m[2] === 'm' ? 60000 : 1);
+  }
+  return fallback;
+}

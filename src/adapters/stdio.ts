@@ -1,0 +1,517 @@
+/**
+ * `stdio`: standard input/output and files. Reads stdin, a file or a glob
+ * (files one after another, in sorted order), gzip by extension, `follow`
+ * like `tail -F`; writes stdout or a file, batched with backpressure.
+ */
+import { createWriteStream, openSync, statSync, type Stats } from 'node:fs';
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createGunzip, createGzip, type Gzip } from 'node:zlib';
+import type { Readable, Writable } from 'node:stream';
+import { glob, isDynamicPattern } from 'tinyglobby';
+import { defineAdapter, type CreateContext } from '../runtime/defs.js';
+import type { SinkInstance, SourceInstance, SourceOutput } from '../runtime/component.js';
+import type { Batch, Point } from '../runtime/point.js';
+import type { FormatDef, Parser, Serializer } from './formats/types.js';
+import { formatForPath } from './formats/index.js';
+import { compileError, FlumeError, runtimeError } from '../lang/diagnostics.js';
+import {
+  commonReadOptions,
+  createParserEarly,
+  durationMs,
+  lookupFormat,
+  pushBatch,
+  RecordDecoder,
+  type CommonReadOptions,
+} from './common.js';
+
+/** Large reads: fewer syscalls and batches of thousands of points. */
+const CHUNK = 256 * 1024;
+const DEFAULT_POLL_MS = 250;
+
+function isStd(file: unknown): boolean {
+  return file === undefined || file === null || file === '-' || file === '';
+}
+
+function wantsGzip(compression: unknown, file: string | undefined): boolean {
+  if (compression === 'gzip') return true;
+  if (compression === 'none') return false;
+  return file !== undefined && file.toLowerCase().endsWith('.gz');
+}
+
+function errnoMessage(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  return err?.message ?? String(e);
+}
+
+/** The files a `file=` option names: itself when it exists, else the sorted glob matches. */
+export async function resolveFiles(pattern: string): Promise<string[]> {
+  let st: Stats | undefined;
+  try {
+    st = statSync(pattern);
+  } catch {
+    st = undefined;
+  }
+  if (st !== undefined) {
+    if (st.isDirectory()) throw runtimeError('no-such-file', `not a file: ${pattern} is a directory`);
+    return [pattern];
+  }
+  if (isDynamicPattern(pattern)) {
+    const abs = pattern.startsWith('/');
+    const found = await glob(pattern, { onlyFiles: true, absolute: abs, expandDirectories: false, dot: false });
+    if (found.length > 0) return found.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    throw runtimeError('no-such-file', `no such file: ${pattern} (the pattern matches nothing)`);
+  }
+  throw runtimeError('no-such-file', `no such file: ${pattern}`);
+}
+
+// ---------------------------------------------------------------------------
+// read
+
+interface ReadPlan {
+  file: string | undefined;
+  format: FormatDef;
+  opts: Record<string, unknown>;
+  common: CommonReadOptions;
+  follow: boolean;
+  startAtEnd: boolean;
+  pollMs: number;
+  compression: unknown;
+  stripAnsi: boolean;
+  /** Made at compile time so bad format options are compile errors; used for the first input. */
+  firstParser: Parser | undefined;
+}
+
+class StdioSource implements SourceInstance {
+  private firstParser: Parser | undefined;
+
+  constructor(
+    private readonly plan: ReadPlan,
+    private readonly ctx: CreateContext,
+  ) {
+    this.firstParser = plan.firstParser;
+  }
+
+  private stopped(out: SourceOutput): boolean {
+    return out.done || this.ctx.signal.aborted;
+  }
+
+  private decoder(where: string): RecordDecoder {
+    const p = this.plan;
+    const parser = this.firstParser;
+    this.firstParser = undefined;
+    return new RecordDecoder({
+      format: p.format,
+      opts: p.opts,
+      common: p.common,
+      ctx: this.ctx,
+      where,
+      stripAnsi: p.stripAnsi,
+      parser,
+      // Live data without a time field is stamped on arrival (SPEC §2); time=null keeps it timeless.
+      arrival: p.follow && p.common.time !== null ? () => this.ctx.clock.now() : undefined,
+    });
+  }
+
+  async run(out: SourceOutput): Promise<void> {
+    const p = this.plan;
+    if (p.file === undefined) {
+      await this.readStream(this.ctx.io.stdin as unknown as Readable, '', out, wantsGzip(p.compression, undefined));
+      return;
+    }
+    const files = await resolveFiles(p.file);
+    for (let k = 0; k < files.length; k++) {
+      if (this.stopped(out)) return;
+      const f = files[k]!;
+      if (p.follow && k === files.length - 1) await this.follow(f, out);
+      else await this.readFile(f, out);
+    }
+  }
+
+  private async readFile(file: string, out: SourceOutput): Promise<void> {
+    const gzip = wantsGzip(this.plan.compression, file);
+    let stream: Readable;
+    try {
+      // Opening first turns a file that vanished after the glob into a clear error.
+      const fh = await open(file, 'r');
+      stream = fh.createReadStream({ highWaterMark: CHUNK });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw runtimeError('no-such-file', code === 'ENOENT' ? `no such file: ${file}` : `cannot read ${file}: ${errnoMessage(e)}`);
+    }
+    await this.readStream(stream, file, out, gzip);
+  }
+
+  /** Read a byte stream to its end (or until downstream is done), one batch per chunk. */
+  private async readStream(src: Readable, where: string, out: SourceOutput, gzip: boolean): Promise<void> {
+    const dec = this.decoder(where);
+    let input: Readable = src;
+    let gunzip: ReturnType<typeof createGunzip> | undefined;
+    if (gzip) {
+      gunzip = createGunzip({ chunkSize: CHUNK });
+      src.on('error', (e) => gunzip!.destroy(e));
+      input = src.pipe(gunzip);
+    }
+    const name = where === '' ? 'stdin' : where;
+    // Stopping early must not destroy stdin: it belongs to the process (or the REPL), not to this read.
+    const iterable: AsyncIterable<unknown> =
+      where === '' && gunzip === undefined && typeof (src as Readable).iterator === 'function'
+        ? (src as Readable).iterator({ destroyOnReturn: false })
+        : input;
+    try {
+      for await (const chunk of iterable) {
+        await pushBatch(out, dec.feed(chunk as Buffer | string));
+        if (this.stopped(out)) return;
+      }
+    } catch (e) {
+      if (e instanceof FlumeError) throw e;
+      const err = e as NodeJS.ErrnoException;
+      const what = gzip && (err.code?.startsWith('Z_') || err.errno !== undefined) ? 'gzip: ' : '';
+      throw runtimeError('read-error', `cannot read ${name}: ${what}${errnoMessage(e)}`);
+    } finally {
+      // Early stop (head): close the file rather than reading it to the end. stdin is left to its owner.
+      if (where !== '') src.destroy();
+      gunzip?.destroy();
+    }
+    await pushBatch(out, dec.end());
+  }
+
+  /**
+   * `tail -F`: read to the end, then poll for appended data. A new file at the
+   * path (rotation: another inode) is switched to once the old one is drained;
+   * a file that shrank (copytruncate) is read again from its start.
+   */
+  private async follow(file: string, out: SourceOutput): Promise<void> {
+    const p = this.plan;
+    let fh: FileHandle;
+    try {
+      fh = await open(file, 'r');
+    } catch {
+      throw runtimeError('no-such-file', `no such file: ${file}`);
+    }
+    let st = await fh.stat();
+    let pos = p.startAtEnd ? st.size : 0;
+    let dec = this.decoder(file);
+    const buf = Buffer.allocUnsafe(CHUNK);
+    try {
+      while (!this.stopped(out)) {
+        const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+        if (bytesRead > 0) {
+          pos += bytesRead;
+          await pushBatch(out, dec.feed(buf.subarray(0, bytesRead)));
+          continue;
+        }
+        let now: Stats | undefined;
+        try {
+          now = await stat(file);
+        } catch {
+          now = undefined; // moved away and not recreated yet: keep the old file open
+        }
+        if (now !== undefined && (now.ino !== st.ino || now.dev !== st.dev)) {
+          // Rotated: another file now has the name.
+          let next: FileHandle;
+          try {
+            next = await open(file, 'r');
+          } catch {
+            await this.idle(out);
+            continue;
+          }
+          // A writer may have appended to the old file between our last read and the rename: drain it.
+          for (;;) {
+            const r = await fh.read(buf, 0, buf.length, pos);
+            if (r.bytesRead === 0) break;
+            pos += r.bytesRead;
+            await pushBatch(out, dec.feed(buf.subarray(0, r.bytesRead)));
+          }
+          await pushBatch(out, dec.end());
+          await fh.close();
+          fh = next;
+          st = await fh.stat();
+          pos = 0;
+          dec = this.decoder(file);
+          continue;
+        }
+        if (now !== undefined && now.size < pos) {
+          await pushBatch(out, dec.end());
+          st = now;
+          pos = 0;
+          dec = this.decoder(file);
+          continue;
+        }
+        await this.idle(out);
+      }
+    } finally {
+      await fh.close();
+    }
+  }
+
+  private async idle(out: SourceOutput): Promise<void> {
+    // Live and idle: the watermark moves with the clock so downstream windows close on time.
+    if (this.plan.common.time !== null) {
+      const r = out.mark(this.ctx.clock.now());
+      if (r !== undefined) await r;
+    }
+    try {
+      await sleep(this.plan.pollMs, undefined, { signal: this.ctx.signal });
+    } catch {
+      // aborted: the loop condition ends the follow
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// write
+
+/** Per output stream: EPIPE seen (the reader went away) and other errors. */
+interface StreamState {
+  closed: boolean;
+  error?: Error;
+}
+const streamStates = new WeakMap<object, StreamState>();
+
+/** One 'error' listener per stream, shared by every sink writing to it: EPIPE ends output quietly. */
+function watch(stream: Writable): StreamState {
+  let s = streamStates.get(stream);
+  if (s !== undefined) return s;
+  const state: StreamState = { closed: false };
+  s = state;
+  streamStates.set(stream, state);
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') state.closed = true;
+    else state.error = e;
+  });
+  return state;
+}
+
+class StdioSink implements SinkInstance {
+  private stream: Writable | undefined;
+  private gzip: Gzip | undefined;
+  private file: Writable | undefined;
+  private base: Writable | undefined;
+  private state: StreamState | undefined;
+
+  constructor(
+    private readonly target: string | undefined,
+    private readonly append: boolean,
+    private readonly compress: boolean,
+    private readonly serializer: Serializer,
+    private readonly ctx: CreateContext,
+  ) {}
+
+  /** Opened at the first write (not at compile time: `--explain` must not truncate files). */
+  private open(): Writable {
+    if (this.stream !== undefined) return this.stream;
+    let base: Writable;
+    if (this.target === undefined) base = this.ctx.io.stdout as unknown as Writable;
+    else {
+      let fd: number;
+      try {
+        fd = openSync(this.target, this.append ? 'a' : 'w');
+      } catch (e) {
+        throw runtimeError('write-error', `cannot write ${this.target}: ${errnoMessage(e)}`);
+      }
+      base = createWriteStream('', { fd, highWaterMark: CHUNK });
+      this.file = base;
+    }
+    this.state = watch(base);
+    this.base = base;
+    if (this.compress) {
+      const gz = createGzip();
+      gz.on('error', (e) => (this.state!.error = e));
+      // Ending the gzip stream ends a file, never stdout.
+      gz.pipe(base, { end: this.file !== undefined });
+      this.gzip = gz;
+      this.stream = gz;
+    } else this.stream = base;
+    return this.stream;
+  }
+
+  private check(): void {
+    const err = this.state?.error;
+    if (err !== undefined) throw runtimeError('write-error', `cannot write ${this.target ?? 'stdout'}: ${err.message}`);
+  }
+
+  private emit(text: string): void | Promise<void> {
+    const stream = this.open();
+    this.check();
+    if (this.state!.closed) return;
+    let ok: boolean;
+    try {
+      ok = stream.write(text);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EPIPE') {
+        this.state!.closed = true;
+        return;
+      }
+      throw e;
+    }
+    if (ok) return;
+    return this.drained(stream);
+  }
+
+  private drained(stream: Writable): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        stream.off('drain', done);
+        stream.off('close', done);
+        stream.off('error', done);
+        resolve();
+      };
+      stream.on('drain', done);
+      stream.on('close', done);
+      stream.on('error', done);
+    });
+  }
+
+  write(batch: Batch): void | Promise<void> {
+    const text = this.serializer.write(batch as Point[]);
+    if (text.length === 0) return;
+    return this.emit(text);
+  }
+
+  async end(): Promise<void> {
+    const tail = this.serializer.end();
+    const stream = this.open();
+    if (tail.length > 0) await this.emit(tail);
+    const base = this.base!;
+    if (this.gzip !== undefined) {
+      const gz = this.gzip;
+      await new Promise<void>((resolve) => {
+        // A file closes once gzip has flushed into it; stdout only needs gzip's output to have been handed over.
+        if (this.file !== undefined) base.once('close', resolve);
+        else gz.once('end', resolve);
+        gz.once('error', () => resolve());
+        gz.end();
+      });
+    } else if (this.file !== undefined) {
+      await new Promise<void>((resolve) => {
+        base.once('close', resolve);
+        base.once('error', () => resolve());
+        stream.end();
+      });
+    }
+    if (this.file === undefined && !this.state!.closed && (base as Writable & { writableNeedDrain?: boolean }).writableNeedDrain) {
+      await this.drained(base);
+    }
+    this.check();
+  }
+}
+
+// ---------------------------------------------------------------------------
+
+export const stdio = defineAdapter({
+  name: 'stdio',
+  summary: 'Standard input and output, files and globs (gzip, follow/tail -F).',
+  description:
+    'Reading: `file` names a file or a glob (`logs/*.jsonl`); several files are read one after another in sorted ' +
+    'order; `-` or no file is stdin. The format defaults from the extension (`.csv`, `.json`, `.jsonl`/`.ndjson`, ' +
+    '`.log`/`.txt` as text, else jsonl; `.gz` is looked through and decompressed). `follow=true` keeps reading ' +
+    'appended data like `tail -F` (with a glob, the last file is followed), survives rotation (a new file at the ' +
+    'path) and truncation, and stops with the run (Ctrl-C). Followed data is live: points without the time field ' +
+    'are stamped on arrival (unless `time=null`), and the watermark advances with the clock while idle. A missing ' +
+    'file, or a glob matching nothing, is an error (exit 1).\n\n' +
+    'Writing: stdout, or `file` (truncated unless `append=true`; gzip when it ends in `.gz` or ' +
+    "`compression='gzip'`); the format defaults from the extension like reading. A closed stdout (`| head`) ends " +
+    'output quietly.',
+  bytes: true,
+  read: {
+    options: {
+      file: {
+        type: 'string',
+        default: '-',
+        doc: "File or glob pattern to read; '-' (the default) is standard input.",
+      },
+      follow: {
+        type: 'boolean',
+        default: false,
+        doc: 'After the end of the file, keep reading appended data (tail -F), across rotation and truncation, until the run stops.',
+      },
+      start_at: {
+        type: 'string',
+        choices: ['beginning', 'end'],
+        default: 'beginning',
+        doc: "With follow: read the existing content first ('beginning') or only data appended from now on ('end').",
+      },
+      poll: {
+        type: 'duration',
+        default: '250ms',
+        doc: 'With follow: how often to look for appended data, rotation and truncation.',
+      },
+      compression: {
+        type: 'string',
+        choices: ['auto', 'gzip', 'none'],
+        default: 'auto',
+        doc: "'gzip' decompresses; 'auto' (the default) does when the file name ends in .gz.",
+      },
+      strip_ansi: {
+        type: 'boolean',
+        default: false,
+        doc: 'Remove ANSI escape sequences (terminal colours) from the text before parsing.',
+      },
+    },
+    create(opts: Record<string, unknown>, ctx: CreateContext): SourceInstance {
+      const file = isStd(opts.file) ? undefined : String(opts.file);
+      const common = commonReadOptions(opts);
+      const formatName = common.format ?? (file === undefined ? 'jsonl' : formatForPath(file));
+      const format = lookupFormat(ctx.services, formatName, 'read');
+      const follow = opts.follow === true && file !== undefined;
+      if (follow && opts.compression === 'gzip')
+        throw compileError('bad-option', 'follow=true cannot read compressed files', undefined, ["use compression='none'"]);
+      if (follow && file !== undefined && file.toLowerCase().endsWith('.gz') && opts.compression !== 'none')
+        throw compileError('bad-option', `follow=true cannot read compressed files (${file})`);
+      const plan: ReadPlan = {
+        file,
+        format,
+        opts,
+        common,
+        follow,
+        startAtEnd: opts.start_at === 'end',
+        pollMs: Math.max(1, durationMs(opts.poll, DEFAULT_POLL_MS)),
+        compression: opts.compression ?? 'auto',
+        stripAnsi: opts.strip_ansi === true,
+        firstParser: createParserEarly(format, opts),
+      };
+      return new StdioSource(plan, ctx);
+    },
+  },
+  write: {
+    options: {
+      file: {
+        type: 'string',
+        default: '-',
+        doc: "File to write; '-' (the default) is standard output.",
+      },
+      append: {
+        type: 'boolean',
+        default: false,
+        doc: 'Append to the file instead of replacing it.',
+      },
+      compression: {
+        type: 'string',
+        choices: ['auto', 'gzip', 'none'],
+        default: 'auto',
+        doc: "'gzip' compresses; 'auto' (the default) does when the file name ends in .gz.",
+      },
+    },
+    create(opts: Record<string, unknown>, ctx: CreateContext): SinkInstance {
+      const file = isStd(opts.file) ? undefined : String(opts.file);
+      const formatName = typeof opts.format === 'string' ? opts.format : file === undefined ? 'jsonl' : formatForPath(file);
+      const serializer = lookupFormat(ctx.services, formatName, 'write').createSerializer!(opts);
+      return new StdioSink(file, opts.append === true, wantsGzip(opts.compression, file), serializer, ctx);
+    },
+  },
+  examples: [
+    {
+      title: 'Read JSON lines from stdin and write them to stdout.',
+      program: "read('stdio') | write('stdio')",
+      input: '{"time":"2016-07-17T13:59:44Z","v":1}\n',
+      output: '{"time":"2016-07-17T13:59:44.000Z","v":1}\n',
+    },
+    {
+      title: 'Read CSV from stdin; count rows.',
+      program: "read('stdio', format='csv') | reduce(n=count())",
+      input: 'a,b\n1,2\n3,4\n',
+      output: '{"n":2}\n',
+    },
+  ],
+});
