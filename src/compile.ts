@@ -25,6 +25,10 @@ export interface CompileOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Where human messages go (default stderr). */
   log?: (message: string) => void;
+  /** A source for pipelines that start with a processor (the CLI: read('stdio') when stdin is piped). */
+  implicitSource?: string;
+  /** Standard streams for stdio (default: the process's). */
+  io?: { stdin: NodeJS.ReadableStream; stdout: NodeJS.WritableStream };
   /** Replaces the implicit sink (collect(), async iteration). */
   implicitSinkDef?: StageDef;
 }
@@ -53,7 +57,7 @@ export class Pipeline {
   constructor(
     readonly plan: Plan,
     private readonly reg: Resolvable,
-    private readonly options: Required<Pick<CompileOptions, 'env' | 'log'>> & { clock: Clock; now: number },
+    private readonly options: Required<Pick<CompileOptions, 'env' | 'log' | 'io'>> & { clock: Clock; now: number },
   ) {}
 
   /** Request a drain: sources stop, what is in flight is flushed. */
@@ -149,6 +153,7 @@ export class Pipeline {
       stats,
       sharedInput,
       env: this.options.env,
+      io: this.options.io,
       services: this.reg.services,
       inputs: Math.max(1, n.predecessors.length),
       log,
@@ -252,6 +257,7 @@ export function compileProgram(program: Program, reg: Registry, options: Compile
   const view = reg.forRun(now, env);
   const resolveOptions: ResolveOptions = {
     now,
+    implicitSource: options.implicitSource,
     implicitSink: options.implicitSinkDef ?? (options.implicitSink === undefined ? "write('stdio')" : options.implicitSink),
   };
   const plan = resolveProgram(program, view, resolveOptions);
@@ -259,6 +265,7 @@ export function compileProgram(program: Program, reg: Registry, options: Compile
     clock,
     now,
     env,
+    io: options.io ?? { stdin: process.stdin, stdout: process.stdout },
     log: options.log ?? ((m) => process.stderr.write(m + '\n')),
   });
   pipeline.prepare();

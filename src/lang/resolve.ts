@@ -38,6 +38,11 @@ export interface ResolveOptions {
   implicitSink?: string | null | StageDef;
   /** :now: in epoch ms. */
   now: number;
+  /**
+   * Program text of a source put in front of a top-level pipeline that starts
+   * with a processor (`cat x | flume "filter(...)"`); unset: that is an error.
+   */
+  implicitSource?: string;
 }
 
 export interface PlanNode {
@@ -87,7 +92,7 @@ class Resolver {
     const sources: PlanNode[] = [];
     for (const pipeline of this.program.pipelines) {
       if (pipeline.stages.length === 0) continue;
-      const tails = this.buildPipeline(pipeline.stages, [], pipeline.span);
+      const tails = this.buildPipeline(this.withImplicitSource(pipeline), [], pipeline.span);
       this.finishWithImplicitSink(tails, pipeline.span);
     }
     for (const n of this.nodes) if (n.def.kind === 'source' && n.predecessors.length === 0) sources.push(n);
@@ -97,6 +102,16 @@ class Resolver {
       ]);
     }
     return { nodes: this.nodes, sources: sources.filter((s) => !this.isSubPlanNode(s)), source: this.program.source, file: this.program.file };
+  }
+
+  private withImplicitSource(pipeline: Pipeline): Stage[] {
+    const first = pipeline.stages[0]!;
+    const text = this.options.implicitSource;
+    if (text === undefined || first.kind !== 'call' || this.reg.alias(first.name) !== undefined) return pipeline.stages;
+    const def = this.reg.stage(first.name);
+    if (!def || def.kind === 'source') return pipeline.stages;
+    const source = parseProgram(text, 'implicit source').pipelines[0]?.stages ?? [];
+    return [...source.map((s) => respan(s, { start: first.span.start, end: first.span.start })), ...pipeline.stages];
   }
 
   private subPlanNodes = new Set<PlanNode>();
@@ -225,8 +240,8 @@ class Resolver {
     }
     const timeDropped = tails.some((t) => t.timeDropped);
     if (def.kind === 'proc' && def.windowed && timeDropped) {
-      throw compileError('window-after-sort', `\`${stage.name}\` needs time-ordered points, but a preceding sort removed \`time\``, stage.nameSpan, [
-        'sort by time (sort(\'time\')) or move the sort after this stage',
+      throw compileError('window-after-sort', `\`${stage.name}\` needs time-ordered points, but a preceding sort reordered them`, stage.nameSpan, [
+        'move the sort after this stage, or sort by time with sort()',
       ]);
     }
     const opts = this.bindOptions(stage, def);

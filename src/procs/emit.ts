@@ -65,7 +65,7 @@ export const emit = defineSource({
               n++;
             }
             // The next point is at `t`: nothing earlier will come (watermark).
-            const r = out.push(batch, n < limit && t < end ? t : Infinity);
+            const r = out.push(batch, n < limit && t < end ? t : undefined);
             if (r) await r;
             continue;
           }

@@ -5,7 +5,7 @@ import { compileError } from '../lang/diagnostics.js';
 import type { Duration } from '../runtime/component.js';
 import { defineProc, type CreateContext, type NamedArg } from '../runtime/defs.js';
 import { parseDuration, windowEnd, windowStart, addDuration, type Align } from '../runtime/time.js';
-import { setPath, type Point } from '../runtime/point.js';
+import { pointToJson, setPath, type Point } from '../runtime/point.js';
 import { addPoint, byValues, compileAggregation, groupKeyFn, newStates, writeBy, type Aggregation } from './aggregate.js';
 import type { ReducerState } from './reducers/types.js';
 
@@ -237,7 +237,7 @@ class Tumbling extends Reducing {
       const p = batch[i]!;
       const t = p.time;
       if (t === undefined) {
-        this.s.ctx.drop('timeless', JSON.stringify(p));
+        this.s.ctx.drop('timeless', pointToJson(p));
         continue;
       }
       if (t > this.maxSeen) {
@@ -248,7 +248,7 @@ class Tumbling extends Reducing {
       if (!w || t < w.start || t >= w.end) {
         const start = this.startOf(t);
         if (start < this.closedBefore) {
-          this.s.ctx.drop('late', JSON.stringify(p));
+          this.s.ctx.drop('late', pointToJson(p));
           continue;
         }
         w = this.windowAt(start);
@@ -373,12 +373,12 @@ class Sliding extends Reducing {
     for (const p of batch) {
       const t = p.time;
       if (t === undefined) {
-        this.s.ctx.drop('timeless', JSON.stringify(p));
+        this.s.ctx.drop('timeless', pointToJson(p));
         continue;
       }
       if (this.next === undefined) this.next = windowEnd(this.startOf(t), this.every);
       else if (t < this.lastEmitted()) {
-        this.s.ctx.drop('late', JSON.stringify(p));
+        this.s.ctx.drop('late', pointToJson(p));
         continue;
       }
       if (t > this.maxSeen) {

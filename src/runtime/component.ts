@@ -121,6 +121,8 @@ export interface RunContext {
   sharedInput: boolean;
   /** Where to write human messages (stderr). */
   log(message: string): void;
+  /** Standard streams (tests and the REPL substitute their own). */
+  io: { stdin: NodeJS.ReadableStream; stdout: NodeJS.WritableStream };
   /** Environment variables (FLUME_* defaults are already applied to options). */
   env: Readonly<Record<string, string | undefined>>;
 }

@@ -334,7 +334,8 @@ export class SourceRunner {
   }
 
   private mark(w: number): Maybe {
-    if (w <= this.lastMark) return;
+    // End of stream is end(), never an infinite watermark.
+    if (w <= this.lastMark || !Number.isFinite(w)) return;
     this.lastMark = w;
     return this.next.mark(w);
   }

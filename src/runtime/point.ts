@@ -35,7 +35,14 @@ export function formatIso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-/** Fields of a point other than `time`, in insertion order. */
+/** A point as one line of JSON with `time` as ISO (drop examples, messages). */
+export function pointToJson(p: Point): string {
+  if (typeof p.time !== 'number') return JSON.stringify(p);
+  const { time, ...rest } = p;
+  return JSON.stringify({ time: formatIso(time), ...rest });
+}
+
+
 export function isPoint(v: unknown): v is Point {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof TimeValue);
 }
