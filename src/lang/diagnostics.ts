@@ -109,7 +109,8 @@ export function closest(name: string, candidates: Iterable<string>): string | un
       best = c;
     }
   }
-  const limit = Math.max(1, Math.floor(name.length / 3) + 1);
+  // Short names need some overlap: `m` should not suggest `n`.
+  const limit = Math.min(Math.floor(name.length / 3) + 1, name.length - 1);
   return bestD <= limit ? best : undefined;
 }
 

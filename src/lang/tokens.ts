@@ -1,0 +1,128 @@
+/**
+ * Stage 1: text → tokens (chevrotain lexer).
+ */
+import { createToken, Lexer, type CustomPatternMatcherFunc, type IToken, type TokenType } from 'chevrotain';
+
+export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /\s+/, group: Lexer.SKIPPED });
+export const Comment = createToken({ name: 'Comment', pattern: /#[^\n]*/, group: Lexer.SKIPPED });
+
+export const Identifier = createToken({ name: 'Identifier', pattern: /[A-Za-z_$@][\w$@]*/, label: 'a name' });
+
+const keyword = (name: string, pattern: RegExp, label?: string): TokenType =>
+  createToken({ name, pattern, longer_alt: Identifier, label: label ?? `\`${name.toLowerCase()}\`` });
+
+export const OrOp = createToken({ name: 'OrOp', pattern: Lexer.NA });
+export const AndOp = createToken({ name: 'AndOp', pattern: Lexer.NA });
+export const NotOp = createToken({ name: 'NotOp', pattern: Lexer.NA });
+export const OrWord = createToken({ name: 'OrWord', pattern: /or/, longer_alt: Identifier, categories: OrOp, label: '`or`' });
+export const AndWord = createToken({ name: 'AndWord', pattern: /and/, longer_alt: Identifier, categories: AndOp, label: '`and`' });
+export const NotWord = createToken({ name: 'NotWord', pattern: /not/, longer_alt: Identifier, categories: NotOp, label: '`not`' });
+export const In = keyword('In', /in/);
+export const True = keyword('True', /true|True/, '`true`');
+export const False = keyword('False', /false|False/, '`false`');
+export const Null = keyword('Null', /null|None/, '`null`');
+
+export const OrSym = createToken({ name: 'OrSym', pattern: /\|\|/, categories: OrOp, label: '`||`' });
+export const AndSym = createToken({ name: 'AndSym', pattern: /&&/, categories: AndOp, label: '`&&`' });
+export const CompareOp = createToken({ name: 'CompareOp', pattern: Lexer.NA });
+export const EqEq = createToken({ name: 'EqEq', pattern: /==/, categories: CompareOp, label: '`==`' });
+export const NotEq = createToken({ name: 'NotEq', pattern: /!=/, categories: CompareOp, label: '`!=`' });
+export const Match = createToken({ name: 'Match', pattern: /=~/, categories: CompareOp, label: '`=~`' });
+export const NotMatch = createToken({ name: 'NotMatch', pattern: /!~/, categories: CompareOp, label: '`!~`' });
+export const LtEq = createToken({ name: 'LtEq', pattern: /<=/, categories: CompareOp, label: '`<=`' });
+export const GtEq = createToken({ name: 'GtEq', pattern: />=/, categories: CompareOp, label: '`>=`' });
+export const Lt = createToken({ name: 'Lt', pattern: /</, categories: CompareOp, label: '`<`' });
+export const Gt = createToken({ name: 'Gt', pattern: />/, categories: CompareOp, label: '`>`' });
+export const Bang = createToken({ name: 'Bang', pattern: /!/, categories: NotOp, label: '`!`' });
+export const Equals = createToken({ name: 'Equals', pattern: /=/, label: '`=`' });
+export const Pipe = createToken({ name: 'Pipe', pattern: /\|/, label: '`|`' });
+export const Comma = createToken({ name: 'Comma', pattern: /,/, label: '`,`' });
+export const Semicolon = createToken({ name: 'Semicolon', pattern: /;/, label: '`;`' });
+export const LParen = createToken({ name: 'LParen', pattern: /\(/, label: '`(`' });
+export const RParen = createToken({ name: 'RParen', pattern: /\)/, label: '`)`' });
+export const LBracket = createToken({ name: 'LBracket', pattern: /\[/, label: '`[`' });
+export const RBracket = createToken({ name: 'RBracket', pattern: /]/, label: '`]`' });
+export const LBrace = createToken({ name: 'LBrace', pattern: /{/, label: '`{`' });
+export const RBrace = createToken({ name: 'RBrace', pattern: /}/, label: '`}`' });
+export const Dot = createToken({ name: 'Dot', pattern: /\./, label: '`.`' });
+export const Colon = createToken({ name: 'Colon', pattern: /:/, label: '`:`' });
+export const Plus = createToken({ name: 'Plus', pattern: /\+/, label: '`+`' });
+export const Minus = createToken({ name: 'Minus', pattern: /-/, label: '`-`' });
+export const Star = createToken({ name: 'Star', pattern: /\*/, label: '`*`' });
+export const Percent = createToken({ name: 'Percent', pattern: /%/, label: '`%`' });
+
+/** A duration written bare: `5m`, `1h30m`, `250ms`, `1.5s`. Units must end the word. */
+export const Duration = createToken({
+  name: 'Duration',
+  pattern: /(?:\d+(?:\.\d+)?(?:ms|[smhdwMy]))+(?![\w$@])/,
+  label: 'a duration',
+});
+export const NumberLit = createToken({ name: 'NumberLit', pattern: /(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/, label: 'a number' });
+export const StringLit = createToken({ name: 'StringLit', pattern: /'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"/, label: 'a string' });
+
+/** Tokens after which `/` divides; anywhere else it starts a regular expression. */
+const OPERAND_END = new Set(['Identifier', 'NumberLit', 'StringLit', 'Duration', 'RParen', 'RBracket', 'RBrace', 'Regex', 'True', 'False', 'Null']);
+
+const regexMatcher: CustomPatternMatcherFunc = (text, offset, tokens) => {
+  if (text.charCodeAt(offset) !== 47) return null;
+  const prev = tokens[tokens.length - 1];
+  if (prev && OPERAND_END.has(prev.tokenType.name)) return null;
+  const m = /^\/((?:[^/\\\n[]|\\.|\[(?:[^\]\\\n]|\\.)*\])+)\/([dgimsuy]*)/.exec(text.slice(offset, offset + 4096));
+  return m as RegExpExecArray | null;
+};
+
+export const Regex = createToken({ name: 'Regex', pattern: regexMatcher, line_breaks: false, start_chars_hint: ['/'], label: 'a regular expression' });
+export const Slash = createToken({ name: 'Slash', pattern: /\//, label: '`/`' });
+
+export const allTokens: TokenType[] = [
+  WhiteSpace,
+  Comment,
+  Duration,
+  NumberLit,
+  StringLit,
+  Regex,
+  OrSym,
+  AndSym,
+  EqEq,
+  NotEq,
+  Match,
+  NotMatch,
+  LtEq,
+  GtEq,
+  Lt,
+  Gt,
+  Bang,
+  Equals,
+  Pipe,
+  Comma,
+  Semicolon,
+  LParen,
+  RParen,
+  LBracket,
+  RBracket,
+  LBrace,
+  RBrace,
+  Dot,
+  Colon,
+  Plus,
+  Minus,
+  Star,
+  Slash,
+  Percent,
+  OrWord,
+  AndWord,
+  NotWord,
+  In,
+  True,
+  False,
+  Null,
+  Identifier,
+  OrOp,
+  AndOp,
+  NotOp,
+  CompareOp,
+];
+
+export const lexer = new Lexer(allTokens, { positionTracking: 'full', ensureOptimizations: false });
+
+export type Token = IToken;

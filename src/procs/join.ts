@@ -1,0 +1,180 @@
+/**
+ * join: merge points from the branches of a group that share `by` values and
+ * time (within a tolerance) into one point. Inner unless `outer=true` (§11.18).
+ */
+import { compileError } from '../lang/diagnostics.js';
+import type { Duration, ProcInstance, RunContext } from '../runtime/component.js';
+import { defineProc } from '../runtime/defs.js';
+import { pointToJson, type Batch, type Point } from '../runtime/point.js';
+import { groupKeyFn } from './aggregate.js';
+
+export const join = defineProc({
+  name: 'join',
+  summary: 'merge points from the branches of a group that share `by` values and time',
+  description:
+    'Used after a group: `(a, b) | join(by=[host])`. The rule: points are collected into *matches*. A point from branch *i* joins the oldest ' +
+    'open match with the same `by` values (a missing field counts as null) that has no point from branch *i* yet and whose first point is ' +
+    'within `within` of it (|t − t0| ≤ within; timeless points match only timeless points); otherwise it starts a new match. ' +
+    'A point older than the watermark minus `within` is late (every match it could join is closed): it is dropped and counted. ' +
+    'A match is complete when every branch has contributed. Its output is one point: `time` is the earliest time among its points, then ' +
+    "the branches' fields in branch order, a field present in several branches taking the later branch's value. " +
+    'Matches are emitted in the order they were started, each once it is complete or once the watermark has passed t0 + within ' +
+    '(no later point can join it), and the rest at end of stream. The default inner join emits only complete matches; ' +
+    '`outer=true` also emits incomplete ones with the fields they have.',
+  windowed: true,
+  multiInput: true,
+  options: {
+    by: { type: 'fields', default: [], doc: 'fields whose values must be equal (none: join on time alone)' },
+    within: { type: 'duration', default: '0s', doc: 'how far apart in time the points of a match may be' },
+    outer: { type: 'boolean', default: false, doc: 'also emit matches that lack some branch' },
+  },
+  examples: [
+    {
+      title: 'join two measurements of the same host and time',
+      program:
+        "(emit(points=[{time:'2016-01-01', host:'a', cpu:10},{time:'2016-01-01', host:'b', cpu:20}]), emit(points=[{time:'2016-01-01', host:'a', mem:1}])) | join(by=[host])",
+      output: '{"time":"2016-01-01T00:00:00.000Z","host":"a","cpu":10,"mem":1}',
+    },
+    {
+      title: 'outer join within a tolerance',
+      program:
+        "(emit(points=[{time:'2016-01-01T00:00:00Z', host:'a', cpu:10},{time:'2016-01-01T00:00:00Z', host:'b', cpu:20}]), emit(points=[{time:'2016-01-01T00:00:01Z', host:'a', mem:1}])) | join(by=[host], within='2s', outer=true)",
+      output:
+        '{"time":"2016-01-01T00:00:00.000Z","host":"a","cpu":10,"mem":1}\n{"time":"2016-01-01T00:00:00.000Z","host":"b","cpu":20}',
+    },
+  ],
+  create(opts, ctx) {
+    const within = opts['within'] as Duration;
+    if (within.months !== 0) throw compileError('bad-option', '`within` of `join` must not use calendar units (months, years)');
+    return new Join(Math.max(1, ctx.inputs), groupKeyFn(opts['by'] as string[]), within.ms, opts['outer'] as boolean, ctx);
+  },
+});
+
+interface Match {
+  key: unknown;
+  /** Time of the first point, or undefined for timeless matches. */
+  t0: number | undefined;
+  parts: (Point | undefined)[];
+  count: number;
+}
+
+class Join implements ProcInstance {
+  private readonly open = new Map<unknown, Match[]>();
+  /** Timed matches in the order they were started. */
+  private queue: Match[] = [];
+  private head = 0;
+  /** Timeless matches: no watermark ever closes them. */
+  private timeless: Match[] = [];
+  private timelessHead = 0;
+  private watermark = -Infinity;
+  private exampled = false;
+
+  constructor(
+    private readonly inputs: number,
+    private readonly keyOf: ((p: Point) => unknown) | undefined,
+    private readonly within: number,
+    private readonly outer: boolean,
+    private readonly ctx: RunContext,
+  ) {}
+
+  push(batch: Batch, out: Point[]): void {
+    this.pushFrom(0, batch, out);
+  }
+
+  pushFrom(input: number, batch: Batch, out: Point[]): void {
+    for (let i = 0; i < batch.length; i++) this.add(input, batch[i]!);
+    this.flushFront(out);
+  }
+
+  mark(watermark: number, out: Point[]): number {
+    if (watermark > this.watermark) this.watermark = watermark;
+    this.flushFront(out);
+    // An open match will be stamped with its t0, so that is as far as downstream can be promised.
+    return this.head < this.queue.length ? Math.min(this.watermark, this.queue[this.head]!.t0!) : this.watermark;
+  }
+
+  end(out: Point[]): void {
+    for (let i = this.head; i < this.queue.length; i++) this.emit(this.queue[i]!, out);
+    for (let i = this.timelessHead; i < this.timeless.length; i++) this.emit(this.timeless[i]!, out);
+    this.queue = [];
+    this.timeless = [];
+    this.head = this.timelessHead = 0;
+    this.open.clear();
+  }
+
+  private add(input: number, p: Point): void {
+    const t = p.time;
+    if (t !== undefined && t + this.within < this.watermark) {
+      // Every match it could join is closed, and a new one would come out behind the watermark.
+      if (this.exampled) return this.ctx.drop('late');
+      this.exampled = true;
+      return this.ctx.drop('late', pointToJson(p));
+    }
+    const key = this.keyOf ? this.keyOf(p) : null;
+    let list = this.open.get(key);
+    let m: Match | undefined;
+    if (list) {
+      for (let i = 0; i < list.length; i++) {
+        const c = list[i]!;
+        if (c.parts[input] !== undefined) continue;
+        if (t === undefined ? c.t0 === undefined : c.t0 !== undefined && Math.abs(t - c.t0) <= this.within) {
+          m = c;
+          break;
+        }
+      }
+    } else this.open.set(key, (list = []));
+    if (!m) {
+      m = { key, t0: t, parts: new Array<Point | undefined>(this.inputs), count: 0 };
+      list.push(m);
+      (t === undefined ? this.timeless : this.queue).push(m);
+    }
+    m.parts[input] = p;
+    m.count++;
+  }
+
+  /** Emits from the front only, so output stays in the order matches started (time order). */
+  private flushFront(out: Point[]): void {
+    while (this.head < this.queue.length) {
+      const m = this.queue[this.head]!;
+      if (m.count < this.inputs && !(m.t0! + this.within < this.watermark)) break;
+      this.head++;
+      this.close(m);
+      this.emit(m, out);
+    }
+    while (this.timelessHead < this.timeless.length && this.timeless[this.timelessHead]!.count === this.inputs) {
+      const m = this.timeless[this.timelessHead++]!;
+      this.close(m);
+      this.emit(m, out);
+    }
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+    if (this.timelessHead > 1024 && this.timelessHead * 2 > this.timeless.length) {
+      this.timeless = this.timeless.slice(this.timelessHead);
+      this.timelessHead = 0;
+    }
+  }
+
+  private close(m: Match): void {
+    const list = this.open.get(m.key)!;
+    const i = list.indexOf(m);
+    if (i >= 0) list.splice(i, 1);
+    if (list.length === 0) this.open.delete(m.key);
+  }
+
+  private emit(m: Match, out: Point[]): void {
+    if (m.count < this.inputs && !this.outer) return;
+    const q: Point = {};
+    if (m.t0 !== undefined) {
+      let t = m.t0;
+      for (const part of m.parts) if (part !== undefined && part.time! < t) t = part.time!;
+      q.time = t;
+    }
+    for (const part of m.parts) {
+      if (part === undefined) continue;
+      for (const k in part) if (k !== 'time') q[k] = part[k];
+    }
+    out.push(q);
+  }
+}
