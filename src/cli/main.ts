@@ -109,7 +109,9 @@ async function runProgram(text: string, file: string, opts: CliOptions): Promise
   const report = renderSummary(summary, { stats: opts.stats === true, quiet: opts.quiet === true });
   if (report) process.stderr.write(report + '\n');
   if (opts.debug) process.stderr.write(`flume: finished in ${summary.durationMs} ms at ${formatIso(Date.now())}\n`);
-  if (signalled !== undefined) process.exitCode = signalled;
+  // A source may still be blocked on input nobody wants (head on an open stdin): exit once output is flushed.
+  const code = signalled ?? 0;
+  process.stdout.write('', () => process.exit(code));
 }
 
 function render(e: unknown, text: string, file: string, opts: CliOptions): string {

@@ -326,14 +326,24 @@ export class SourceRunner {
   }
 
   private push(batch: Batch, watermark?: number): Maybe {
+    if (this.finished) return;
     if (batch.length === 0) return watermark === undefined ? undefined : this.mark(watermark);
     this.stats.out += batch.length;
     const r = this.next.push(batch);
     const w = watermark ?? batch[batch.length - 1]!.time;
-    return w === undefined ? r : then(r, () => this.mark(w));
+    return then(w === undefined ? r : then(r, () => this.mark(w)), () => this.checkDone());
   }
 
+  /** Downstream wants nothing more (head): stop waiting for a source that may block on input. */
+  private checkDone(): Maybe {
+    if (this.next.done) this.detach?.();
+  }
+
+  private finished = false;
+  private detach?: () => void;
+
   private mark(w: number): Maybe {
+    if (this.finished) return;
     // End of stream is end(), never an infinite watermark.
     if (w <= this.lastMark || !Number.isFinite(w)) return;
     this.lastMark = w;
@@ -342,11 +352,16 @@ export class SourceRunner {
 
   async run(): Promise<void> {
     Object.defineProperty(this.output, 'done', { get: () => this.isDone() });
+    const detached = new Promise<void>((resolve) => (this.detach = resolve));
+    const running = this.source.run(this.output);
     try {
-      await this.source.run(this.output);
+      await Promise.race([running, detached]);
     } catch (e) {
       throw nameError(e, this.stats);
     }
+    this.finished = true;
+    // A detached source may still be blocked reading; its later failure is of no interest.
+    running.catch(() => undefined);
     await this.next.end();
   }
 }

@@ -46,8 +46,7 @@ describe('flume CLI', () => {
   it('exits 1 on a runtime error naming the processor and its place', () => {
     const r = flume(["emit(limit=5, start='2016-01-01') | sort('time', limit=3)"]);
     assert.equal(r.status, 1, r.stderr);
-    assert.match(r.stderr, /sort \(1:36\)/);
-    assert.match(r.stderr, /limit=3|3/);
+    assert.match(r.stderr, /sort \(1:37\): sort buffered more than 3 points \(limit=3\)/);
   });
 
   it('reads piped stdin when the program starts with a processor', () => {
@@ -141,17 +140,25 @@ describe('flume CLI', () => {
   });
 
   it('adapter option defaults come from FLUME_<ADAPTER>_<OPTION>', () => {
-    const r = flume(["read('stdio')"], { input: 'a,b\n1,x\n', env: { FLUME_STDIO_FORMAT: 'csv' } });
+    // The variable applies to every stdio stage, so the output format is given explicitly.
+    const r = flume(["read('stdio') | write('stdio', format='jsonl')"], { input: 'a,b\n1,x\n', env: { FLUME_STDIO_FORMAT: 'csv' } });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, '{"a":1,"b":"x"}\n');
   });
 
-  it('head stops reading stdin early', () => {
-    // The writer keeps stdin open for 20 s: flume must finish long before.
-    const t0 = Date.now();
-    const r = sh(`(echo '{"a":1}'; echo '{"a":2}'; sleep 20) | $FLUME "head(1)"`);
-    assert.equal(r.stdout, '{"a":1}\n');
-    assert.ok(Date.now() - t0 < 15_000, 'head(1) waited for the end of stdin');
+  it('head stops reading stdin early', async () => {
+    // stdin stays open: flume must finish after the first point without waiting for its end.
+    const child = spawn(process.execPath, [bin, "read('stdio') | head(1)"], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stdin.write('{"a":1}\n{"a":2}\n');
+    const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 10_000).unref());
+    const code = await Promise.race([exited, timeout]);
+    child.stdin.end();
+    if (code === 'timeout') child.kill('SIGKILL');
+    assert.equal(code, 0, 'flume waited for the end of stdin');
+    assert.equal(out, '{"a":1}\n');
   });
 
   it('ends quietly when stdout closes early (EPIPE)', () => {
