@@ -462,6 +462,8 @@ export function constantValue(e: Expr): { ok: true; value: unknown } | { ok: fal
 /** A field name from `a.b` or `'a.b'`, or undefined. */
 export function fieldPathOf(e: Expr): string | undefined {
   if (e.kind === 'field') return e.path.join('.');
+  // `sort(-v)`: a descending field, written bare.
+  if (e.kind === 'unary' && e.op === '-' && e.arg.kind === 'field') return '-' + e.arg.path.join('.');
   if (e.kind === 'literal' && typeof e.value === 'string') return e.value;
   return undefined;
 }

@@ -308,7 +308,7 @@ class Resolver {
         opts[name] = this.convert(name, schema[name]!, arg.value, stage);
         given.add(name);
       } else if (def.rest !== undefined) {
-        rest.push(this.convertRest(schema[def.rest], arg.value, stage));
+        rest.push(this.convertRest(def.rest, schema[def.rest], arg.value, stage));
       } else {
         throw compileError('bad-argument', `\`${stage.name}\` takes at most ${positionalNames.length} positional argument${positionalNames.length === 1 ? '' : 's'}`, arg.span, usageHints(def, schema));
       }
@@ -321,7 +321,7 @@ class Resolver {
       const spec = schema[name];
       if (spec && !(def.rest === name && rest.length > 0)) {
         if (given.has(name)) throw compileError('duplicate-option', `option \`${name}\` given twice`, arg.nameSpan ?? arg.span);
-        opts[name] = name === def.rest ? this.convertRestList(spec, arg.value, stage) : this.convert(name, spec, arg.value, stage);
+        opts[name] = this.convert(name, spec, arg.value, stage);
         given.add(name);
       } else if (def.named) {
         named.push({ name, value: arg.value, span: arg.span });
@@ -351,15 +351,10 @@ class Resolver {
     return v;
   }
 
-  private convertRest(spec: OptionSpec | undefined, value: Expr, stage: StageCall): unknown {
+  private convertRest(name: string, spec: OptionSpec | undefined, value: Expr, stage: StageCall): unknown {
     if (!spec) return constantOrField(value);
     const itemType = spec.type === 'fields' ? 'field' : spec.type === 'list' ? 'any' : spec.type;
-    return this.convert(stage.name, { ...spec, type: itemType }, value, stage);
-  }
-
-  private convertRestList(spec: OptionSpec, value: Expr, stage: StageCall): unknown {
-    if (spec.type === 'fields') return this.convert(stage.name, spec, value, stage);
-    return this.convert(stage.name, spec, value, stage);
+    return this.convert(name, { ...spec, type: itemType }, value, stage);
   }
 
   convert(name: string, spec: OptionSpec, value: Expr, stage: StageCall): unknown {
