@@ -173,9 +173,8 @@ export async function startRepl(opts: CliOptions): Promise<void> {
         const lines = entry.split('\n').length;
         history.splice(0, lines, entry);
       }
-      rl.pause();
+      // readline keeps reading while a program runs, so Ctrl-C reaches the SIGINT handler.
       const keep = entry.startsWith('.') ? await command(entry) : (await runEntry(entry), true);
-      rl.resume();
       if (!keep) break;
     }
     rl.prompt();

@@ -165,6 +165,9 @@ export class FlumeParser extends CstParser {
           ALT: () => {
             this.CONSUME(T.Dot);
             this.CONSUME(T.Identifier, { LABEL: 'member' });
+            // `my.alias(1)`: a dotted call, valid only where a stage may stand
+            // (a pipeline argument); the visitor rejects it elsewhere.
+            this.OPTION(() => this.SUBRULE(this.argList, { LABEL: 'memberArgs' }));
           },
         },
         {
@@ -246,6 +249,9 @@ export class FlumeParser extends CstParser {
       { ALT: () => this.CONSUME(T.False, { LABEL: 'key' }) },
       { ALT: () => this.CONSUME(T.Null, { LABEL: 'key' }) },
       { ALT: () => this.CONSUME(T.In, { LABEL: 'key' }) },
+      { ALT: () => this.CONSUME(T.OrWord, { LABEL: 'key' }) },
+      { ALT: () => this.CONSUME(T.AndWord, { LABEL: 'key' }) },
+      { ALT: () => this.CONSUME(T.NotWord, { LABEL: 'key' }) },
     ]);
     this.CONSUME(T.Colon);
     this.SUBRULE(this.expression);

@@ -11,9 +11,10 @@ export const Identifier = createToken({ name: 'Identifier', pattern: /[A-Za-z_$@
 const keyword = (name: string, pattern: RegExp, label?: string): TokenType =>
   createToken({ name, pattern, longer_alt: Identifier, label: label ?? `\`${name.toLowerCase()}\`` });
 
-export const OrOp = createToken({ name: 'OrOp', pattern: Lexer.NA });
-export const AndOp = createToken({ name: 'AndOp', pattern: Lexer.NA });
-export const NotOp = createToken({ name: 'NotOp', pattern: Lexer.NA });
+// Categories let `or`/`||` (and friends) be one token type to the parser.
+export const OrOp = createToken({ name: 'OrOp', pattern: Lexer.NA, label: '`or`' });
+export const AndOp = createToken({ name: 'AndOp', pattern: Lexer.NA, label: '`and`' });
+export const NotOp = createToken({ name: 'NotOp', pattern: Lexer.NA, label: '`not`' });
 export const OrWord = createToken({ name: 'OrWord', pattern: /or/, longer_alt: Identifier, categories: OrOp, label: '`or`' });
 export const AndWord = createToken({ name: 'AndWord', pattern: /and/, longer_alt: Identifier, categories: AndOp, label: '`and`' });
 export const NotWord = createToken({ name: 'NotWord', pattern: /not/, longer_alt: Identifier, categories: NotOp, label: '`not`' });
@@ -24,7 +25,7 @@ export const Null = keyword('Null', /null|None/, '`null`');
 
 export const OrSym = createToken({ name: 'OrSym', pattern: /\|\|/, categories: OrOp, label: '`||`' });
 export const AndSym = createToken({ name: 'AndSym', pattern: /&&/, categories: AndOp, label: '`&&`' });
-export const CompareOp = createToken({ name: 'CompareOp', pattern: Lexer.NA });
+export const CompareOp = createToken({ name: 'CompareOp', pattern: Lexer.NA, label: 'a comparison' });
 export const EqEq = createToken({ name: 'EqEq', pattern: /==/, categories: CompareOp, label: '`==`' });
 export const NotEq = createToken({ name: 'NotEq', pattern: /!=/, categories: CompareOp, label: '`!=`' });
 export const Match = createToken({ name: 'Match', pattern: /=~/, categories: CompareOp, label: '`=~`' });
@@ -51,7 +52,11 @@ export const Minus = createToken({ name: 'Minus', pattern: /-/, label: '`-`' });
 export const Star = createToken({ name: 'Star', pattern: /\*/, label: '`*`' });
 export const Percent = createToken({ name: 'Percent', pattern: /%/, label: '`%`' });
 
-/** A duration written bare: `5m`, `1h30m`, `250ms`, `1.5s`. Units must end the word. */
+/**
+ * A duration written bare: `5m`, `1h30m`, `250ms`, `1.5s`, `1M`, `2y`. Units
+ * must end the word, so `1e6` (no unit letter `e`) stays a number and `5mx`
+ * is a number followed by a name (a syntax error) rather than a duration.
+ */
 export const Duration = createToken({
   name: 'Duration',
   pattern: /(?:\d+(?:\.\d+)?(?:ms|[smhdwMy]))+(?![\w$@])/,
@@ -63,12 +68,21 @@ export const StringLit = createToken({ name: 'StringLit', pattern: /'(?:[^'\\\n]
 /** Tokens after which `/` divides; anywhere else it starts a regular expression. */
 const OPERAND_END = new Set(['Identifier', 'NumberLit', 'StringLit', 'Duration', 'RParen', 'RBracket', 'RBrace', 'Regex', 'True', 'False', 'Null']);
 
+// Sticky, so matching never copies the rest of the text. A class `[/]` or an
+// escaped `\/` does not end the literal.
+const REGEX_BODY = /\/((?:[^/\\\n[]|\\.|\[(?:[^\]\\\n]|\\.)*\])+)\/([dgimsuy]*)(?![\w$@])/y;
+
+/**
+ * `/` starts a regular expression only where an operand is expected (after
+ * `(`, `,`, `=`, an operator, ...); after an operand it divides, so `a / b / c`
+ * is two divisions.
+ */
 const regexMatcher: CustomPatternMatcherFunc = (text, offset, tokens) => {
   if (text.charCodeAt(offset) !== 47) return null;
   const prev = tokens[tokens.length - 1];
   if (prev && OPERAND_END.has(prev.tokenType.name)) return null;
-  const m = /^\/((?:[^/\\\n[]|\\.|\[(?:[^\]\\\n]|\\.)*\])+)\/([dgimsuy]*)/.exec(text.slice(offset, offset + 4096));
-  return m as RegExpExecArray | null;
+  REGEX_BODY.lastIndex = offset;
+  return REGEX_BODY.exec(text);
 };
 
 export const Regex = createToken({ name: 'Regex', pattern: regexMatcher, line_breaks: false, start_chars_hint: ['/'], label: 'a regular expression' });

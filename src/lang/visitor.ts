@@ -73,14 +73,28 @@ function toArg(n: CstNode): Arg {
   let value = toExpr(node(n, 'expression')!);
   const stages = nodes(n, 'stage');
   if (stages.length > 0) {
-    if (value.kind !== 'call') throw compileError('syntax', 'only a stage can start a pipeline argument', value.span, ['e.g. seq(emit(limit=1) | put(a=1), emit(limit=2))']);
-    const first: StageCall = { kind: 'call', name: value.name, args: value.args, span: value.span, nameSpan: value.nameSpan };
+    const first = stageFromExpr(value);
+    if (!first) throw compileError('syntax', 'a pipeline argument must start with a stage', value.span, ['e.g. seq(emit(limit=1) | put(a=1), emit(limit=2))']);
     const span = join(value.span, spanOf(stages[stages.length - 1]!));
     value = { kind: 'pipeline', pipeline: { stages: [first, ...stages.map(toStage)], span }, span };
   }
   const span = key ? join(tokSpan(key), value.span) : value.span;
   return key ? { name: key.image, nameSpan: tokSpan(key), value, span } : { value, span };
 }
+
+/**
+ * An argument is parsed as an expression before a following `|` shows it is
+ * a pipeline, so its first stage comes back as a call (`emit(limit=1)`,
+ * `my.alias(1)`) or as a name chain without parentheses (`emit`, `my.alias`).
+ */
+function stageFromExpr(e: Expr): StageCall | undefined {
+  if (e.kind === 'call') return { kind: 'call', name: e.name, args: e.args, span: e.span, nameSpan: e.nameSpan };
+  if (e.kind === 'field' && nameChains.has(e)) return { kind: 'call', name: e.path.join('.'), args: [], span: e.span, nameSpan: e.span };
+  return undefined;
+}
+
+/** Field references written as plain `a.b.c` (no brackets, no parentheses): they can also name a stage. */
+const nameChains = new WeakSet<Expr>();
 
 // ---------------------------------------------------------------------------
 // Expressions
@@ -160,28 +174,43 @@ function toUnary(n: CstNode): Expr {
   return toPostfix(node(n, 'postfix')!);
 }
 
+type PostfixOp = { offset: number; end: number } & ({ member: IToken } | { index: CstNode } | { call: CstNode });
+
 function toPostfix(n: CstNode): Expr {
   let expr = toPrimary(node(n, 'primary')!);
-  // Postfix operations in source order: members and indexes are interleaved.
-  const ops: { offset: number; member?: IToken; index?: CstNode; end: number }[] = [];
-  for (const m of tokens(n, 'member')) ops.push({ offset: m.startOffset, member: m, end: m.endOffset! + 1 });
+  // The CST groups children by kind; put members, indexes and call argument
+  // lists back in source order.
+  const ops: PostfixOp[] = [];
+  for (const m of tokens(n, 'member')) ops.push({ offset: m.startOffset, end: m.endOffset! + 1, member: m });
   const rb = tokens(n, 'RBracket');
-  nodes(n, 'index').forEach((ix, i) => ops.push({ offset: ix.location!.startOffset, index: ix, end: rb[i]!.endOffset! + 1 }));
+  nodes(n, 'index').forEach((ix, i) => ops.push({ offset: ix.location!.startOffset, end: rb[i]!.endOffset! + 1, index: ix }));
+  for (const a of nodes(n, 'memberArgs')) ops.push({ offset: a.location!.startOffset, end: a.location!.endOffset! + 1, call: a });
   ops.sort((a, b) => a.offset - b.offset);
   for (const op of ops) {
     const span = { start: expr.span.start, end: op.end };
-    if (op.member) {
-      expr = expr.kind === 'field' ? { kind: 'field', path: [...expr.path, op.member.image], span } : { kind: 'index', target: expr, index: { kind: 'literal', value: op.member.image, span: tokSpan(op.member) }, span };
-      continue;
-    }
-    const index = toExpr(op.index!);
-    const constant = index.kind === 'literal' && (typeof index.value === 'string' || typeof index.value === 'number') ? index.value : undefined;
-    if (expr.kind === 'field' && constant !== undefined) {
-      // `point['odd key']` addresses the point itself.
-      const root = expr.path.length === 1 && expr.path[0] === 'point' && expr.span.end - expr.span.start === 5;
-      expr = { kind: 'field', path: root ? [constant] : [...expr.path, constant], span };
+    if ('member' in op) {
+      const chain = nameChains.has(expr);
+      expr =
+        expr.kind === 'field'
+          ? { kind: 'field', path: [...expr.path, op.member.image], span }
+          : { kind: 'index', target: expr, index: { kind: 'literal', value: op.member.image, span: tokSpan(op.member) }, span };
+      if (chain) nameChains.add(expr);
+    } else if ('call' in op) {
+      // Only a dotted name can be called (`my.alias(1)`); `f(x).g(1)` is not a thing.
+      if (expr.kind !== 'field' || !nameChains.has(expr)) {
+        throw compileError('syntax', 'only a name can be called', { start: op.offset, end: op.end }, ['functions are called by name: lower(s), not s.lower()']);
+      }
+      expr = { kind: 'call', name: expr.path.join('.'), args: toArgs(op.call), span, nameSpan: expr.span };
     } else {
-      expr = { kind: 'index', target: expr, index, span };
+      const index = toExpr(op.index);
+      const constant = index.kind === 'literal' && (typeof index.value === 'string' || typeof index.value === 'number') ? index.value : undefined;
+      if (expr.kind === 'field' && constant !== undefined) {
+        // `point['odd key']` addresses the point itself.
+        const root = nameChains.has(expr) && expr.path.length === 1 && expr.path[0] === 'point';
+        expr = { kind: 'field', path: root ? [constant] : [...expr.path, constant], span };
+      } else {
+        expr = { kind: 'index', target: expr, index, span };
+      }
     }
   }
   return expr;
@@ -196,7 +225,14 @@ function toPrimary(n: CstNode): Expr {
   if (c['Regex']) {
     const img = token(n, 'Regex')!.image;
     const last = img.lastIndexOf('/');
-    return { kind: 'regex', pattern: img.slice(1, last), flags: img.slice(last + 1), span };
+    const pattern = img.slice(1, last);
+    const flags = img.slice(last + 1);
+    try {
+      new RegExp(pattern, flags);
+    } catch (e) {
+      throw compileError('syntax', 'invalid regular expression', span, [(e as Error).message]);
+    }
+    return { kind: 'regex', pattern, flags, span };
   }
   if (c['True']) return { kind: 'literal', value: true, span };
   if (c['False']) return { kind: 'literal', value: false, span };
@@ -215,14 +251,17 @@ function toPrimary(n: CstNode): Expr {
     };
   }
   const inner = node(n, 'expression');
-  if (inner) return toExpr(inner);
+  // A copy, so `(point)['x']` or `(emit) | head` is not mistaken for a bare name.
+  if (inner) return { ...toExpr(inner) };
   const id = token(n, 'Identifier')!;
   const args = node(n, 'argList');
   if (args) return { kind: 'call', name: id.image, args: toArgs(args), span, nameSpan: tokSpan(id) };
-  return { kind: 'field', path: [id.image], span };
+  const field: Expr = { kind: 'field', path: [id.image], span };
+  nameChains.add(field);
+  return field;
 }
 
-const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', '0': '\0' };
+const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"' };
 
 /** `\n \t \r \\ \' \" \uXXXX`; any other backslash is kept as written (`'\['` is two characters). */
 export function unquote(image: string): string {
@@ -239,7 +278,7 @@ export function unquote(image: string): string {
     if (next === 'u' && /^[0-9a-fA-F]{4}$/.test(body.slice(i + 2, i + 6))) {
       out += String.fromCharCode(parseInt(body.slice(i + 2, i + 6), 16));
       i += 5;
-    } else if (next in ESCAPES && next !== '0') {
+    } else if (Object.hasOwn(ESCAPES, next)) {
       out += ESCAPES[next];
       i++;
     } else {
