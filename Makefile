@@ -11,7 +11,7 @@ setup:
 	$(MAKE) build
 
 build:
-	npx tsc -p tsconfig.json
+	npx tsc -p tsconfig.json && node scripts/bundle.mjs
 
 typecheck:
 	npx tsc -p tsconfig.json --noEmit

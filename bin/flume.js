@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli/main.js';
+import { main } from '../dist/flume.mjs';
 
 main(process.argv).catch((e) => {
   process.stderr.write(`flume: ${e?.stack ?? e}\n`);

@@ -4,9 +4,8 @@
  */
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createJiti } from 'jiti';
+import { join, resolve } from 'node:path';
+import { packageRoot } from '../runtime/package-root.js';
 import { compileError, FlumeError } from '../lang/diagnostics.js';
 import type { Registry } from '../registry.js';
 import type { AdapterDef, StageDef } from '../runtime/defs.js';
@@ -14,9 +13,8 @@ import type { ReducerDef } from '../procs/reducers/types.js';
 import type { FormatDef } from '../adapters/formats/types.js';
 import type { AliasFn } from '../lang/resolve.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-/** `import ... from 'flume'` inside an rc file means this package. */
-const packageEntry = resolve(here, '..', 'index.js');
+/** `import ... from 'flume'` inside an rc file means this package's built module API. */
+const packageEntry = (): string => join(packageRoot(), 'dist', 'index.js');
 
 export function defaultRcFiles(cwd = process.cwd()): string[] {
   const files = [join(homedir(), '.flumerc.ts'), join(cwd, '.flumerc.ts')];
@@ -45,7 +43,9 @@ export async function loadRc(reg: Registry, files: string[]): Promise<void> {
   for (const file of files) {
     let mod: Record<string, unknown>;
     try {
-      const jiti = createJiti(import.meta.url, { alias: { flume: packageEntry }, moduleCache: false, fsCache: false });
+      // jiti is only loaded when there is an rc file: start-up stays fast without one.
+      const { createJiti } = await import('jiti');
+      const jiti = createJiti(import.meta.url, { alias: { flume: packageEntry() }, moduleCache: false, fsCache: false });
       mod = (await jiti.import(file)) as Record<string, unknown>;
     } catch (e) {
       throw rcError(file, e);

@@ -8,8 +8,9 @@
  * nested quantifiers, `\A \Z \z \h`, POSIX and nested bracket classes, inline
  * flags, named groups whose names are not JS identifiers.
  */
+import { packageRoot } from '../../runtime/package-root.js';
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { defineFormat, type MalformedSink, type Parser } from './types.js';
 import type { Point } from '../../runtime/point.js';
 import { compileError, didYouMean, type FlumeError } from '../../lang/diagnostics.js';
@@ -22,9 +23,9 @@ export const DEFAULT_GROK_PATTERN = '%{GREEDYDATA:message}';
 
 let library: Map<string, string> | undefined;
 
-/** Where the pattern files live: the package root, from both src/ (tsx) and dist/ (built). */
+/** Where the pattern files live: shipped at the package root. */
 function libraryDir(): string {
-  return fileURLToPath(new URL('../../../patterns/grok/', import.meta.url));
+  return join(packageRoot(), 'patterns', 'grok') + '/';
 }
 
 /** Parse a grok pattern file: `NAME pattern` per line, `#` comments. Later definitions win. */
