@@ -71,8 +71,8 @@ describe('formatForPath', () => {
     assert.equal(formatForPath('logs.d/file'), 'jsonl');
   });
 
-  it('lists the six formats, each documented', () => {
-    assert.deepEqual(formats.map((f) => f.name), ['jsonl', 'json', 'csv', 'grok', 'text', 'logfmt']);
+  it('lists the formats, each documented', () => {
+    assert.deepEqual(formats.map((f) => f.name), ['jsonl', 'json', 'csv', 'grok', 'text', 'logfmt', 'table']);
     for (const f of formats) {
       assert.ok(f.summary.length > 0);
       assert.ok(f.examples.length > 0, f.name);

@@ -1,4 +1,5 @@
 /** The built-in formats, and the default format for a file name (SPEC §11.7). */
+import { table } from './table.js';
 import type { FormatDef } from './types.js';
 import { jsonl } from './jsonl.js';
 import { json } from './json.js';
@@ -7,7 +8,7 @@ import { grok } from './grok.js';
 import { text } from './text.js';
 import { logfmt } from './logfmt.js';
 
-export const formats: readonly FormatDef[] = [jsonl, json, csv, grok, text, logfmt];
+export const formats: readonly FormatDef[] = [jsonl, json, csv, grok, text, logfmt, table];
 
 const BY_EXTENSION: Record<string, string> = {
   csv: 'csv',
