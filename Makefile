@@ -8,6 +8,8 @@ INTEGRATION := $(wildcard test/integration/*.test.ts)
 
 setup:
 	npm install --no-audit --no-fund
+	@# The REPL tests drive a real terminal through tmux.
+	@command -v tmux >/dev/null || (command -v apt-get >/dev/null && (apt-get install -y tmux || (apt-get update && apt-get install -y tmux))) || echo "note: install tmux for the REPL tests"
 	$(MAKE) build
 
 build:

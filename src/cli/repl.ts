@@ -166,7 +166,7 @@ export async function startRepl(opts: CliOptions): Promise<void> {
     buffer = '';
     rl.setPrompt(PROMPT);
     if (entry) {
-      saveHistory(hist, entry);
+      if (entry !== '.exit') saveHistory(hist, entry);
       const history = (rl as unknown as { history: string[] }).history;
       // readline stored the last physical line; keep the whole entry instead.
       if (entry.includes('\n') && Array.isArray(history)) {
