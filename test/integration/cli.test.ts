@@ -180,6 +180,37 @@ describe('flume CLI', () => {
     assert.equal(t.stdout, '{"v":2,"v2":4}\n');
   });
 
+  it('.flumerc.example.ts works as documented: alias, string alias, custom reducer', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flume-rc-'));
+    writeFileSync(join(dir, '.flumerc.ts'), readFileSync(join(root, '.flumerc.example.ts'), 'utf8'));
+    const r = flume([`syslog('${join(root, 'examples/grok/syslog')}') | reduce(count=count(), every='1h') | head(2)`, '--now', '2016-08-01'], { cwd: dir });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, '{"time":"2016-07-17T00:00:00.000Z","count":18}\n{"time":"2016-07-17T01:00:00.000Z","count":17}\n');
+    const s = flume(['emit(points=[{v:1},{v:5},{v:3}]) | reduce(r=spread(v))'], { cwd: dir });
+    assert.equal(s.stdout, '{"r":4}\n', s.stderr);
+    const e = flume(["emit(points=[{level:'error'},{level:'info',status:200},{status:503}]) | errors"], { cwd: dir });
+    assert.equal(e.stdout, '{"level":"error"}\n{"status":503}\n', e.stderr);
+  });
+
+  it('--rc loads the named file; --no-rc loads none', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flume-rc-'));
+    const rc = join(dir, 'my.rc.ts');
+    writeFileSync(rc, "export const three = 'emit(limit=3, start=0) | reduce(n=count())';\n");
+    const r = flume(['three', '--rc', rc]);
+    assert.equal(r.stdout, '{"time":"1970-01-01T00:00:00.000Z","n":3}\n', r.stderr);
+    writeFileSync(join(dir, '.flumerc.ts'), "export const three = 'emit(limit=3, start=0) | reduce(n=count())';\n");
+    const n = flume(['three', '--no-rc'], { cwd: dir });
+    assert.equal(n.status, 2);
+    assert.match(n.stderr, /unknown processor `three`/);
+  });
+
+  it('runs FLUME_PROGRAM_FILE when no program is given', () => {
+    const f = join(tmp, 'env.flume');
+    writeFileSync(f, 'emit(points=[{from:"file"}])\n');
+    const r = flume([], { env: { FLUME_PROGRAM_FILE: f } });
+    assert.equal(r.stdout, '{"from":"file"}\n', r.stderr);
+  });
+
   it('reports an error in the rc file with its path and line', () => {
     const dir = mkdtempSync(join(tmpdir(), 'flume-rc-'));
     writeFileSync(join(dir, '.flumerc.ts'), `export const ok = 1;\nthrow new Error('broken rc');\n`);
