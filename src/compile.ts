@@ -125,7 +125,7 @@ export class Pipeline {
       if (!merge) {
         const target = nodeFor(succ);
         const tagged = succ.def.kind === 'proc' && succ.def.multiInput ? (target as ProcNode) : undefined;
-        merge = new MergeNode(succ.predecessors.length, target, tagged);
+        merge = new MergeNode(succ.predecessors.length, target, tagged, !sharesUpstream(succ.predecessors));
         merges.set(succ, merge);
       }
       return merge.input(succ.predecessors.indexOf(pred));
@@ -186,6 +186,24 @@ export class Pipeline {
       }),
     };
   }
+}
+
+/** True when two of these nodes are fed, directly or not, by the same node (a fan-out). */
+function sharesUpstream(inputs: readonly PlanNode[]): boolean {
+  const seen = new Set<PlanNode>();
+  for (const input of inputs) {
+    const mine = new Set<PlanNode>();
+    const stack = [input];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      if (mine.has(n)) continue;
+      mine.add(n);
+      stack.push(...n.predecessors);
+    }
+    for (const n of mine) if (seen.has(n)) return true;
+    for (const n of mine) seen.add(n);
+  }
+  return false;
 }
 
 /** Nodes whose input points may also be seen by another branch (copy before modifying). */
@@ -251,7 +269,8 @@ export function compile(text: string, reg: Registry, options: CompileOptions = {
 
 /** From an AST (the builder API makes these without text). */
 export function compileProgram(program: Program, reg: Registry, options: CompileOptions = {}): Pipeline {
-  const clock = options.clock ?? new SystemClock();
+  // A fixed :now: without a clock paces live points from it, as --now does (§11.13).
+  const clock = options.clock ?? (options.now !== undefined ? SystemClock.startingAt(options.now) : new SystemClock());
   const now = options.now ?? clock.now();
   const env = options.env ?? process.env;
   const view = reg.forRun(now, env);

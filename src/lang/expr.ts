@@ -1,11 +1,27 @@
 /**
- * The expression compiler: AST → closures. Never eval. Comparisons across
- * kinds are false (`!=` true), arithmetic on null or missing gives null.
+ * The expression compiler: AST → closures (never eval or new Function).
+ *
+ * Value rules, where SPEC §1.1 and §11 leave room:
+ * - Comparisons across kinds are false, `!=` true (§11.6); null equals missing.
+ * - Arithmetic needs numbers on both sides; anything else (null, missing, a
+ *   string and a number, ...) gives null, as Python would refuse it, except:
+ *   `+` joins two strings; time ± number (ms) is a time; time − time is ms.
+ * - Division or remainder by zero gives null; `%` keeps the dividend's sign
+ *   (JavaScript's rule, §11.24).
+ * - A bare duration (`5m`) is its length in ms, so `time > now() - 1h` works;
+ *   a calendar duration (`1M`, `2y`) added to or subtracted from a time moves
+ *   by calendar months, elsewhere it counts an average Gregorian month.
+ * - `and`, `or`, `not` give booleans (not Python's operand values).
+ * - The field `time` reads as a TimeValue (points store epoch ms).
  */
-import type { CallExpr, Expr } from './ast.js';
+import type { BinaryExpr, CallExpr, DurationExpr, Expr } from './ast.js';
 import { compileError, didYouMean } from './diagnostics.js';
-import { builtinFunctions, display, functionsByName, truthyValue } from './functions.js';
+import { builtinFunctions, compareValues, display, functionsByName, kindOf, truthyValue, valuesEqual } from './functions.js';
 import { getPath, TimeValue, type Point } from '../runtime/point.js';
+import type { Duration } from '../runtime/component.js';
+import { addDuration, formatTime, parseDuration } from '../runtime/time.js';
+
+export { compareValues, valuesEqual } from './functions.js';
 
 export type CompiledFn = (p: Point) => unknown;
 
@@ -16,77 +32,23 @@ export interface ExprEnv {
   onCall?: (call: CallExpr) => CompiledFn | undefined;
 }
 
-export const truthy = truthyValue;
-
-type Kind = 'null' | 'number' | 'string' | 'boolean' | 'time' | 'list' | 'object' | 'regex';
-
-function kindOf(v: unknown): Kind {
-  if (v === null || v === undefined) return 'null';
-  switch (typeof v) {
-    case 'number':
-      return 'number';
-    case 'string':
-      return 'string';
-    case 'boolean':
-      return 'boolean';
-  }
-  if (v instanceof TimeValue) return 'time';
-  if (v instanceof RegExp) return 'regex';
-  return Array.isArray(v) ? 'list' : 'object';
+/** §11.20: null, missing, false, 0, NaN and '' are false; everything else, `[]` and `{}` too, is true. */
+export function truthy(v: unknown): boolean {
+  return truthyValue(v);
 }
 
-/** Ordering within one kind (numbers, strings by code unit, times, booleans); undefined across kinds. */
-export function compareValues(a: unknown, b: unknown): number | undefined {
-  const ka = kindOf(a);
-  if (ka !== kindOf(b)) return undefined;
-  switch (ka) {
-    case 'number': {
-      const d = (a as number) - (b as number);
-      return Number.isNaN(d) ? undefined : Math.sign(d);
-    }
-    case 'string':
-      return a === b ? 0 : (a as string) < (b as string) ? -1 : 1;
-    case 'time':
-      return Math.sign((a as TimeValue).ms - (b as TimeValue).ms);
-    case 'boolean':
-      return Number(a) - Number(b);
-    default:
-      return undefined;
-  }
-}
+const EMPTY: Point = Object.freeze({}) as Point;
 
-/** Deep equality; values of different kinds are never equal; null equals missing. */
-export function valuesEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  const ka = kindOf(a);
-  if (ka !== kindOf(b)) return false;
-  switch (ka) {
-    case 'null':
-      return true;
-    case 'time':
-      return (a as TimeValue).ms === (b as TimeValue).ms;
-    case 'list': {
-      const x = a as unknown[];
-      const y = b as unknown[];
-      return x.length === y.length && x.every((v, i) => valuesEqual(v, y[i]));
-    }
-    case 'object': {
-      const x = a as Record<string, unknown>;
-      const y = b as Record<string, unknown>;
-      const kx = Object.keys(x);
-      return kx.length === Object.keys(y).length && kx.every((k) => k in y && valuesEqual(x[k], y[k]));
-    }
-    case 'regex':
-      return String(a) === String(b);
-    default:
-      return false;
-  }
-}
+/** 365.2425 days / 12: what a calendar month counts for outside time arithmetic. */
+const AVERAGE_MONTH_MS = 2_629_746_000;
+
+// ---------------------------------------------------------------------------
+// Operators
 
 function inValue(a: unknown, b: unknown): boolean {
   if (typeof b === 'string') return typeof a === 'string' && b.includes(a);
   if (Array.isArray(b)) return b.some((x) => valuesEqual(a, x));
-  if (b !== null && typeof b === 'object' && !(b instanceof TimeValue) && !(b instanceof RegExp)) return typeof a === 'string' && Object.prototype.hasOwnProperty.call(b, a);
+  if (kindOf(b) === 'object') return typeof a === 'string' && Object.hasOwn(b as object, a);
   return false;
 }
 
@@ -106,7 +68,6 @@ function arith(op: string, a: unknown, b: unknown): unknown {
     }
   }
   if (op === '+' && typeof a === 'string' && typeof b === 'string') return a + b;
-  // Times: time ± ms → time; time − time → ms.
   if (a instanceof TimeValue) {
     if (typeof b === 'number' && (op === '+' || op === '-')) return new TimeValue(op === '+' ? a.ms + b : a.ms - b);
     if (b instanceof TimeValue && op === '-') return a.ms - b.ms;
@@ -116,8 +77,13 @@ function arith(op: string, a: unknown, b: unknown): unknown {
 }
 
 const regexCache = new Map<string, RegExp | null>();
+
+/** A pattern computed per point: a RegExp, or a string compiled once and cached. */
 function toRegex(v: unknown): RegExp | null {
-  if (v instanceof RegExp) return v;
+  if (v instanceof RegExp) {
+    v.lastIndex = 0;
+    return v;
+  }
   if (typeof v !== 'string') return null;
   let re = regexCache.get(v);
   if (re === undefined) {
@@ -132,7 +98,31 @@ function toRegex(v: unknown): RegExp | null {
   return re;
 }
 
+/** `g` and `y` make `test` stateful (lastIndex); a match operator must not be. */
+function statelessRegex(pattern: string, flags: string): RegExp {
+  return new RegExp(pattern, flags.replace(/[gy]/g, ''));
+}
+
+// ---------------------------------------------------------------------------
+// Fields
+
+/** A path with list indexes: negative ones count from the end (Python's tags[-1]), and strings index by character. */
+function readIndexedPath(p: unknown, path: readonly (string | number)[]): unknown {
+  let cur = p;
+  for (const k of path) {
+    if (typeof k === 'number' && (Array.isArray(cur) || typeof cur === 'string')) {
+      cur = cur[k < 0 ? cur.length + k : k];
+      continue;
+    }
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string | number, unknown>)[k];
+  }
+  return cur;
+}
+
 function fieldReader(path: readonly (string | number)[]): CompiledFn {
+  if (path.length === 0) return (p) => p;
+  if (path.some((k) => typeof k === 'number')) return (p) => readIndexedPath(p, path);
   if (path.length === 1) {
     const k = path[0]!;
     // Points keep `time` as epoch ms; expressions see a time value.
@@ -140,7 +130,8 @@ function fieldReader(path: readonly (string | number)[]): CompiledFn {
     return (p) => p[k];
   }
   if (path.length === 2) {
-    const [a, b] = path as [string, string | number];
+    const a = path[0]!;
+    const b = path[1]!;
     return (p) => {
       const o = p[a];
       return o !== null && typeof o === 'object' ? (o as Record<string | number, unknown>)[b] : undefined;
@@ -149,11 +140,57 @@ function fieldReader(path: readonly (string | number)[]): CompiledFn {
   return (p) => getPath(p, path);
 }
 
+/** Like a field path: nothing there (out of range, not indexable) is missing, not null. */
 function indexValue(target: unknown, index: unknown): unknown {
-  if (Array.isArray(target) && typeof index === 'number') return target[index < 0 ? target.length + index : index];
-  if (typeof target === 'string' && typeof index === 'number') return target[index < 0 ? target.length + index : index] ?? null;
-  if (target !== null && typeof target === 'object' && typeof index === 'string') return (target as Record<string, unknown>)[index];
-  return null;
+  if (typeof index === 'number') {
+    if (!Number.isInteger(index) || (!Array.isArray(target) && typeof target !== 'string')) return undefined;
+    return target[index < 0 ? target.length + index : index];
+  }
+  if (typeof index === 'string' && kindOf(target) === 'object') return (target as Record<string, unknown>)[index];
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------
+// Compilation
+
+function durationOf(e: DurationExpr): Duration {
+  const d = parseDuration(e.text);
+  if (!d) throw compileError('bad-duration', `not a valid duration: ${e.text}`, e.span, ['durations look like 250ms, 5m, 1h30m, 1M']);
+  return d;
+}
+
+/** No fields, calls or pipelines: the value is the same for every point. */
+function isConstant(e: Expr): boolean {
+  switch (e.kind) {
+    case 'literal':
+    case 'duration':
+    case 'regex':
+      return true;
+    case 'list':
+      return e.items.every(isConstant);
+    case 'object':
+      return e.entries.every((x) => isConstant(x.value));
+    case 'unary':
+      return isConstant(e.arg);
+    case 'binary':
+      return isConstant(e.left) && isConstant(e.right);
+    case 'index':
+      return isConstant(e.target) && isConstant(e.index);
+    default:
+      return false;
+  }
+}
+
+/**
+ * Evaluate a constant operator once at compile time. Only immutable results
+ * are shared between points; a list or object is built afresh for each, so a
+ * later stage that changes one point's value cannot change another's.
+ */
+function folded(e: Expr, fn: CompiledFn): CompiledFn {
+  if (!isConstant(e)) return fn;
+  const v = fn(EMPTY);
+  if (v !== null && typeof v === 'object' && !(v instanceof TimeValue)) return fn;
+  return () => v;
 }
 
 export function compileExpr(e: Expr, env: ExprEnv): CompiledFn {
@@ -163,8 +200,9 @@ export function compileExpr(e: Expr, env: ExprEnv): CompiledFn {
       return () => v;
     }
     case 'duration': {
-      const t = e.text;
-      return () => t;
+      const d = durationOf(e);
+      const ms = d.ms + d.months * AVERAGE_MONTH_MS;
+      return () => ms;
     }
     case 'regex': {
       const re = new RegExp(e.pattern, e.flags);
@@ -187,18 +225,18 @@ export function compileExpr(e: Expr, env: ExprEnv): CompiledFn {
     case 'index': {
       const target = compileExpr(e.target, env);
       const index = compileExpr(e.index, env);
-      return (p) => indexValue(target(p), index(p));
+      return folded(e, (p) => indexValue(target(p), index(p)));
     }
     case 'unary': {
       const arg = compileExpr(e.arg, env);
-      if (e.op === 'not') return (p) => !truthyValue(arg(p));
-      return (p) => {
+      if (e.op === 'not') return folded(e, (p) => !truthyValue(arg(p)));
+      return folded(e, (p) => {
         const v = arg(p);
         return typeof v === 'number' ? -v : null;
-      };
+      });
     }
     case 'binary':
-      return compileBinary(e, env);
+      return folded(e, compileBinary(e, env));
     case 'call':
       return compileCall(e, env);
     case 'pipeline':
@@ -206,7 +244,16 @@ export function compileExpr(e: Expr, env: ExprEnv): CompiledFn {
   }
 }
 
-function compileBinary(e: Extract<Expr, { kind: 'binary' }>, env: ExprEnv): CompiledFn {
+const ORDER: Record<'<' | '<=' | '>' | '>=', (c: number) => boolean> = {
+  '<': (c) => c < 0,
+  '<=': (c) => c <= 0,
+  '>': (c) => c > 0,
+  '>=': (c) => c >= 0,
+};
+
+function compileBinary(e: BinaryExpr, env: ExprEnv): CompiledFn {
+  const calendar = calendarArithmetic(e, env);
+  if (calendar) return calendar;
   const l = compileExpr(e.left, env);
   const r = compileExpr(e.right, env);
   const constRight = e.right.kind === 'literal' ? e.right.value : undefined;
@@ -216,6 +263,7 @@ function compileBinary(e: Extract<Expr, { kind: 'binary' }>, env: ExprEnv): Comp
     case 'and':
       return (p) => truthyValue(l(p)) && truthyValue(r(p));
     case '==':
+      // `status == 'ok'`: a scalar literal equals only itself, no deep comparison needed.
       if (typeof constRight === 'number' || typeof constRight === 'string') return (p) => l(p) === constRight;
       return (p) => valuesEqual(l(p), r(p));
     case '!=':
@@ -225,10 +273,9 @@ function compileBinary(e: Extract<Expr, { kind: 'binary' }>, env: ExprEnv): Comp
     case '<=':
     case '>':
     case '>=': {
-      const test = { '<': (c: number) => c < 0, '<=': (c: number) => c <= 0, '>': (c: number) => c > 0, '>=': (c: number) => c >= 0 }[e.op];
       if (typeof constRight === 'number') {
         const c = constRight;
-        // The common `field > 5`: no generic comparison per point.
+        // The common `value > 5` skips the generic comparison.
         switch (e.op) {
           case '<':
             return (p) => {
@@ -252,6 +299,7 @@ function compileBinary(e: Extract<Expr, { kind: 'binary' }>, env: ExprEnv): Comp
             };
         }
       }
+      const test = ORDER[e.op];
       return (p) => {
         const c = compareValues(l(p), r(p));
         return c !== undefined && test(c);
@@ -264,25 +312,59 @@ function compileBinary(e: Extract<Expr, { kind: 'binary' }>, env: ExprEnv): Comp
     case '=~':
     case '!~': {
       const negate = e.op === '!~';
-      const fixed = e.right.kind === 'regex' ? new RegExp(e.right.pattern, e.right.flags.replace('g', '')) : typeof constRight === 'string' ? toRegex(constRight) : undefined;
-      if (fixed === null) throw compileError('bad-expression', `not a valid regular expression: ${String(constRight)}`, e.right.span);
+      let fixed: RegExp | undefined;
+      if (e.right.kind === 'regex') fixed = statelessRegex(e.right.pattern, e.right.flags);
+      else if (typeof constRight === 'string') {
+        try {
+          fixed = new RegExp(constRight);
+        } catch (err) {
+          throw compileError('bad-expression', 'invalid regular expression', e.right.span, [(err as Error).message]);
+        }
+      }
       return (p) => {
         const s = l(p);
         const re = fixed ?? toRegex(r(p));
+        // A non-string never matches: `=~` is false and `!~` true, like other cross-kind tests.
         if (typeof s !== 'string' || !re) return negate;
         return re.test(s) !== negate;
       };
     }
     default: {
       const op = e.op;
-      return (p) => {
-        const a = l(p);
-        const b = r(p);
-        if (typeof a === 'number' && typeof b === 'number' && op !== '/' && op !== '%') return op === '+' ? a + b : op === '-' ? a - b : a * b;
-        return arith(op, a, b);
-      };
+      if (op === '+' || op === '-' || op === '*') {
+        return (p) => {
+          const a = l(p);
+          const b = r(p);
+          if (typeof a === 'number' && typeof b === 'number') return op === '+' ? a + b : op === '-' ? a - b : a * b;
+          return arith(op, a, b);
+        };
+      }
+      return (p) => arith(op, l(p), r(p));
     }
   }
+}
+
+/** `time - 1M`: calendar months move by the calendar when the other side is a time. */
+function calendarArithmetic(e: BinaryExpr, env: ExprEnv): CompiledFn | undefined {
+  if (e.op !== '+' && e.op !== '-') return undefined;
+  const durRight = e.right.kind === 'duration' ? durationOf(e.right) : undefined;
+  const durLeft = e.op === '+' && e.left.kind === 'duration' ? durationOf(e.left) : undefined;
+  const d = durRight?.months ? durRight : durLeft?.months ? durLeft : undefined;
+  if (!d) return undefined;
+  const sign = e.op === '-' ? -1 : 1;
+  const other = compileExpr(d === durRight ? e.left : e.right, env);
+  const approx = d.ms + d.months * AVERAGE_MONTH_MS;
+  const op = e.op;
+  return (p) => {
+    const v = other(p);
+    if (v instanceof TimeValue) return new TimeValue(addDuration(v.ms, d, sign));
+    return d === durRight ? arith(op, v, approx) : arith(op, approx, v);
+  };
+}
+
+function arityText(min: number, max: number): string {
+  const n = min === max ? `${min}` : max === Infinity ? `at least ${min}` : max === min + 1 ? `${min} or ${max}` : `${min} to ${max}`;
+  return `${n} argument${min === 1 && (max === 1 || max === Infinity) ? '' : 's'}`;
 }
 
 function compileCall(e: CallExpr, env: ExprEnv): CompiledFn {
@@ -294,45 +376,100 @@ function compileCall(e: CallExpr, env: ExprEnv): CompiledFn {
   }
   const n = e.args.length;
   if (n < fn.min || n > fn.max) {
-    const range = fn.min === fn.max ? `${fn.min}` : fn.max === Infinity ? `at least ${fn.min}` : `${fn.min} to ${fn.max}`;
-    throw compileError('bad-arguments', `\`${e.name}\` takes ${range} argument${fn.max === 1 ? '' : 's'}, got ${n}`, e.span, [fn.signature]);
+    throw compileError('bad-arguments', `\`${e.name}\` takes ${arityText(fn.min, fn.max)}, got ${n}`, e.span, [`usage: ${fn.signature}`]);
   }
   const named = e.args.find((a) => a.name !== undefined);
-  if (named) throw compileError('bad-arguments', `\`${e.name}\` takes no keyword arguments`, named.span, [fn.signature]);
+  if (named) throw compileError('bad-arguments', `\`${e.name}\` takes no keyword arguments`, named.nameSpan ?? named.span, [`usage: ${fn.signature}`]);
   if (fn.name === 'exists') {
+    // §11.21: a field path, not a value (the value of a missing field is indistinguishable from null's absence).
     const arg = e.args[0]!.value;
     if (arg.kind === 'literal' && typeof arg.value === 'string') {
       const read = fieldReader(arg.value.split('.'));
       return (p) => read(p) !== undefined;
     }
-    if (arg.kind !== 'field') throw compileError('bad-arguments', '`exists` takes a field path, such as exists(user.name)', arg.span);
+    if (arg.kind !== 'field') throw compileError('bad-arguments', '`exists` takes a field path', arg.span, ['e.g. exists(user.name) or exists(\'user.name\')']);
     const read = fieldReader(arg.path);
     return (p) => read(p) !== undefined;
   }
   const args = e.args.map((a) => compileExpr(a.value, env));
   const impl = fn.impl;
   const now = env.now;
-  if (args.length === 1) {
-    const a0 = args[0]!;
-    return (p) => impl([a0(p)], now);
+  switch (args.length) {
+    case 0:
+      return () => impl([], now);
+    case 1: {
+      const a0 = args[0]!;
+      return (p) => impl([a0(p)], now);
+    }
+    case 2: {
+      const a0 = args[0]!;
+      const a1 = args[1]!;
+      return (p) => impl([a0(p), a1(p)], now);
+    }
+    default:
+      return (p) => impl(args.map((a) => a(p)), now);
   }
-  return (p) => impl(args.map((a) => a(p)), now);
 }
 
 // ---------------------------------------------------------------------------
-// Templates: `'{host} at {v:.2f}'`
+// Templates: `'{host} at {v:.2f}'` (Python str.format subset, §1.1, §11.24)
 
-/** A string with `{…}` or escaped braces is a template (§11.24). */
-export function isTemplate(text: string): boolean {
-  return /\{[^{}]*\}|\{\{|\}\}/.test(text);
-}
-
-interface TemplatePart {
-  text?: string;
-  read?: CompiledFn;
+interface Placeholder {
+  read: CompiledFn;
+  conversion?: 'r' | 's';
   spec?: string;
 }
 
+type TemplatePart = string | Placeholder;
+
+/** A Python field name: `a`, `odd key`, `a.b`, `a[b]`, `a[0]`, `a['b']`. Names do not start with space or a quote, so JSON text is not a template. */
+const FIELD_NAME = /^([^\s{}[\].:!'"][^{}[\].:!]*)((?:\.[^{}[\].:!]+|\[[^\]{}]*\])*)$/;
+
+function parsePlaceholder(inner: string): Placeholder | undefined {
+  let rest = inner;
+  let spec: string | undefined;
+  // The name never holds `:` or `!`; a `[...]` key may, so find the first outside brackets.
+  let depth = 0;
+  let cut = -1;
+  for (let i = 0; i < rest.length; i++) {
+    const c = rest[i];
+    if (c === '[') depth++;
+    else if (c === ']') depth--;
+    else if (depth === 0 && (c === ':' || c === '!')) {
+      cut = i;
+      break;
+    }
+  }
+  let conversion: 'r' | 's' | undefined;
+  if (cut >= 0) {
+    let tail = rest.slice(cut);
+    rest = rest.slice(0, cut);
+    if (tail.startsWith('!')) {
+      if (tail[1] !== 'r' && tail[1] !== 's') return undefined;
+      conversion = tail[1];
+      tail = tail.slice(2);
+      if (tail !== '' && !tail.startsWith(':')) return undefined;
+    }
+    if (tail.startsWith(':')) spec = tail.slice(1);
+  }
+  const m = FIELD_NAME.exec(rest);
+  if (!m) return undefined;
+  const path: (string | number)[] = [m[1]!];
+  for (const seg of m[2]!.match(/\.[^.[]+|\[[^\]]*\]/g) ?? []) {
+    if (seg.startsWith('.')) path.push(seg.slice(1));
+    else {
+      const key = seg.slice(1, -1);
+      if (/^-?\d+$/.test(key)) path.push(Number(key));
+      else path.push(/^(['"]).*\1$/.test(key) ? key.slice(1, -1) : key);
+    }
+  }
+  return { read: fieldReader(path), conversion, spec };
+}
+
+/**
+ * `{{`/`}}` are literal braces; `{...}` that is not a valid placeholder (JSON
+ * text, a lone brace) stays as written rather than failing the run.
+ */
 function parseTemplate(text: string): TemplatePart[] {
   const parts: TemplatePart[] = [];
   let lit = '';
@@ -344,73 +481,140 @@ function parseTemplate(text: string): TemplatePart[] {
       continue;
     }
     if (ch === '{') {
-      const close = text.indexOf('}', i);
-      if (close < 0) {
-        lit += text.slice(i);
-        break;
+      const close = text.indexOf('}', i + 1);
+      const open = text.indexOf('{', i + 1);
+      const placeholder = close >= 0 && (open < 0 || open > close) ? parsePlaceholder(text.slice(i + 1, close)) : undefined;
+      if (placeholder) {
+        if (lit) parts.push(lit);
+        lit = '';
+        parts.push(placeholder);
+        i = close;
+        continue;
       }
-      if (lit) parts.push({ text: lit });
-      lit = '';
-      const inner = text.slice(i + 1, close);
-      const colon = inner.indexOf(':');
-      const name = colon >= 0 ? inner.slice(0, colon) : inner;
-      const spec = colon >= 0 ? inner.slice(colon + 1) : undefined;
-      const path = name
-        .replace(/\[([^\]]*)\]/g, '.$1')
-        .split('.')
-        .filter((s) => s.length > 0)
-        .map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/^['"]|['"]$/g, '')));
-      parts.push({ read: fieldReader(path), spec });
-      i = close;
-      continue;
     }
     lit += ch;
   }
-  if (lit) parts.push({ text: lit });
+  if (lit) parts.push(lit);
   return parts;
 }
 
-/** Python format-spec subset: [[fill]align][width][,][.precision][type] with types f, d, s, %. */
-function formatSpec(v: unknown, spec: string): string {
-  const m = /^(?:(.)?([<>^]))?(\d+)?(,)?(?:\.(\d+))?([fdse%])?$/.exec(spec);
-  if (!m) return display(v);
-  const [, fill = ' ', align, width, comma, precision, type] = m;
-  let s: string;
-  if (typeof v === 'number') {
-    if (type === '%') s = (v * 100).toFixed(precision === undefined ? 6 : Number(precision)) + '%';
-    else if (type === 'e') s = v.toExponential(precision === undefined ? 6 : Number(precision));
-    else if (type === 'f' || precision !== undefined) s = v.toFixed(precision === undefined ? 6 : Number(precision));
-    else if (type === 'd') s = String(Math.trunc(v));
-    else s = String(v);
-    if (comma) {
-      const [int, frac] = s.split('.');
-      s = int!.replace(/\B(?=(\d{3})+(?!\d))/g, ',') + (frac !== undefined ? '.' + frac : '');
+/** A string with a `{field}` placeholder or an escaped brace is a template (§11.24). */
+export function isTemplate(text: string): boolean {
+  if (!text.includes('{') && !text.includes('}')) return false;
+  return parseTemplate(text).some((p) => typeof p !== 'string') || text.includes('{{') || text.includes('}}');
+}
+
+const SPEC = /^(?:(.)?([<>=^]))?([+\- ])?(#)?(0)?(\d+)?([,_])?(?:\.(\d+))?([bcdeEfFgGnosxX%])?$/s;
+
+/** Python writes exponents with at least two digits: 1.5e+06. */
+function pyExponent(s: string): string {
+  return s.replace(/e([+-])(\d)$/, 'e$10$2');
+}
+
+function formatNumber(v: number, type: string | undefined, precision: number | undefined, alt: boolean): string {
+  if (!Number.isFinite(v)) return Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf';
+  switch (type) {
+    case 'f':
+    case 'F':
+      return v.toFixed(precision ?? 6);
+    case 'e':
+    case 'E': {
+      const s = pyExponent(v.toExponential(precision ?? 6));
+      return type === 'E' ? s.toUpperCase() : s;
     }
+    case '%':
+      return (v * 100).toFixed(precision ?? 6) + '%';
+    case 'd':
+    case 'n':
+      return String(Math.trunc(v));
+    case 'x':
+    case 'X':
+    case 'o':
+    case 'b': {
+      const base = type === 'o' ? 8 : type === 'b' ? 2 : 16;
+      const s = Math.trunc(Math.abs(v)).toString(base);
+      const prefix = alt ? (type === 'o' ? '0o' : type === 'b' ? '0b' : '0x') : '';
+      const out = prefix + s;
+      return type === 'X' ? out.toUpperCase() : out;
+    }
+    case 'c':
+      return String.fromCodePoint(Math.trunc(v));
+    case 'g':
+    case 'G': {
+      const s = Number(v.toPrecision(precision === undefined ? 6 : Math.max(1, precision))).toString();
+      return type === 'G' ? pyExponent(s).toUpperCase() : pyExponent(s);
+    }
+    default:
+      // No type: as JSON prints it, or `precision` significant digits.
+      return precision === undefined ? JSON.stringify(v) : pyExponent(Number(v.toPrecision(Math.max(1, precision))).toString());
+  }
+}
+
+function group(s: string, sep: string): string {
+  const m = /^(-?)(\d+)(.*)$/s.exec(s);
+  if (!m) return s;
+  return m[1] + m[2]!.replace(/\B(?=(\d{3})+(?!\d))/g, sep) + m[3];
+}
+
+/** Python's format-spec mini-language (`[[fill]align][sign][#][0][width][,][.precision][type]`); times also take a time format (`{time:%Y-%m-%d}`). */
+function applySpec(v: unknown, spec: string): string {
+  const m = SPEC.exec(spec);
+  if (!m) return v instanceof TimeValue ? formatTime(v.ms, spec) : display(v);
+  const [, fillIn, alignIn, sign, alt, zero, width, grouping, precisionText, type] = m;
+  const precision = precisionText === undefined ? undefined : Number(precisionText);
+  const isNum = typeof v === 'number';
+  let s: string;
+  let signText = '';
+  if (isNum) {
+    s = formatNumber(Math.abs(v), type, precision, alt !== undefined);
+    if (v < 0) signText = '-';
+    else if (sign === '+') signText = '+';
+    else if (sign === ' ') signText = ' ';
+    if (grouping) s = group(s, grouping);
   } else {
     s = v === undefined || v === null ? '' : display(v);
-    if (precision !== undefined && type !== 'f') s = s.slice(0, Number(precision));
+    if (precision !== undefined) s = [...s].slice(0, precision).join('');
   }
   const w = width === undefined ? 0 : Number(width);
-  if (s.length >= w) return s;
-  const pad = fill.repeat(w - s.length);
-  const a = align ?? (typeof v === 'number' ? '>' : '<');
-  if (a === '<') return s + pad;
-  if (a === '>') return pad + s;
-  const left = Math.floor((w - s.length) / 2);
-  return fill.repeat(left) + s + fill.repeat(w - s.length - left);
+  const fill = fillIn ?? (zero && isNum ? '0' : ' ');
+  const align = alignIn ?? (zero && isNum ? '=' : isNum ? '>' : '<');
+  const len = [...s].length + signText.length;
+  if (len >= w) return signText + s;
+  const pad = w - len;
+  switch (align) {
+    case '<':
+      return signText + s + fill.repeat(pad);
+    case '^': {
+      const left = Math.floor(pad / 2);
+      return fill.repeat(left) + signText + s + fill.repeat(pad - left);
+    }
+    case '=':
+      return signText + fill.repeat(pad) + s;
+    default:
+      return fill.repeat(pad) + signText + s;
+  }
+}
+
+function renderPlaceholder(ph: Placeholder, p: Point): string {
+  let v = ph.read(p);
+  if (ph.conversion === 'r') v = v === undefined ? '' : typeof v === 'string' ? JSON.stringify(v) : display(v);
+  else if (ph.conversion === 's') v = v === undefined || v === null ? '' : display(v);
+  if (ph.spec !== undefined && ph.spec !== '') return applySpec(v, ph.spec);
+  // §11.10: a missing (or null) field renders as nothing.
+  return v === undefined || v === null ? '' : display(v);
 }
 
 export function compileTemplate(text: string): CompiledFn {
   const parts = parseTemplate(text);
+  if (parts.length === 1 && typeof parts[0] === 'string') {
+    const s = parts[0];
+    return () => s;
+  }
   return (p) => {
+    // Templates in generated empty windows may be rendered without a point (§11.10).
+    const q = p ?? EMPTY;
     let out = '';
-    for (const part of parts) {
-      if (part.text !== undefined) out += part.text;
-      else {
-        const v = part.read!(p);
-        out += part.spec !== undefined ? formatSpec(v, part.spec) : v === undefined || v === null ? '' : display(v);
-      }
-    }
+    for (const part of parts) out += typeof part === 'string' ? part : renderPlaceholder(part, q);
     return out;
   };
 }
@@ -421,7 +625,35 @@ export function compileValue(e: Expr, env: ExprEnv): CompiledFn {
   return compileExpr(e, env);
 }
 
-/** Evaluate a constant expression at compile time (literals, lists, objects, negation). */
+// ---------------------------------------------------------------------------
+// Option values
+
+/** Nothing that depends on a point, the clock or a unit: safe to evaluate with no context. */
+function isPlainConstant(e: Expr): boolean {
+  switch (e.kind) {
+    case 'literal':
+      return true;
+    case 'list':
+      return e.items.every(isPlainConstant);
+    case 'object':
+      return e.entries.every((x) => isPlainConstant(x.value));
+    case 'unary':
+      return isPlainConstant(e.arg);
+    case 'binary':
+      return isPlainConstant(e.left) && isPlainConstant(e.right);
+    case 'index':
+      return isPlainConstant(e.target) && isPlainConstant(e.index);
+    default:
+      return false;
+  }
+}
+
+/**
+ * Evaluate a constant expression at compile time, for option values: literals,
+ * lists, objects, and operators over them (`60 * 60`, `-1`, `'a' + 'b'`). A
+ * bare duration gives its text (`'5m'`: the option parser reads it) and a
+ * regex a RegExp; an operator on either is not constant here.
+ */
 export function constantValue(e: Expr): { ok: true; value: unknown } | { ok: false } {
   switch (e.kind) {
     case 'literal':
@@ -448,22 +680,19 @@ export function constantValue(e: Expr): { ok: true; value: unknown } | { ok: fal
       }
       return { ok: true, value: out };
     }
-    case 'unary': {
-      const c = constantValue(e.arg);
-      if (c.ok && e.op === '-' && typeof c.value === 'number') return { ok: true, value: -c.value };
-      if (c.ok && e.op === 'not') return { ok: true, value: !truthyValue(c.value) };
-      return { ok: false };
-    }
+    case 'unary':
+    case 'binary':
+    case 'index':
+      if (!isPlainConstant(e)) return { ok: false };
+      return { ok: true, value: compileExpr(e, { now: 0 })(EMPTY) };
     default:
       return { ok: false };
   }
 }
 
-/** A field name from `a.b` or `'a.b'`, or undefined. */
+/** A field name from `a.b` (dotted) or `'a.b'`, for options that name fields; else undefined. */
 export function fieldPathOf(e: Expr): string | undefined {
   if (e.kind === 'field') return e.path.join('.');
-  // `sort(-v)`: a descending field, written bare.
-  if (e.kind === 'unary' && e.op === '-' && e.arg.kind === 'field') return '-' + e.arg.path.join('.');
   if (e.kind === 'literal' && typeof e.value === 'string') return e.value;
   return undefined;
 }

@@ -4,107 +4,186 @@
  */
 import type { IRecognitionException, IToken, TokenType } from 'chevrotain';
 import type { Expr, Program } from './ast.js';
-import { FlumeError } from './diagnostics.js';
+import { FlumeError, locate, type Diagnostic } from './diagnostics.js';
 import { parser } from './parser.js';
 import * as T from './tokens.js';
 import { toExpr, toPipelines } from './visitor.js';
 
-/** What a rule expects, in words, for "expected …" hints. */
-const RULE_EXPECTS: Record<string, string> = {
-  program: 'a stage name',
-  pipeline: 'a stage name',
-  stage: 'a stage name or `(`',
-  group: 'a pipeline',
-  call: 'a stage name',
-  argList: 'an argument or `)`',
-  arg: 'an argument',
-  expression: 'an expression',
-  andExpr: 'an expression',
-  notExpr: 'an expression',
-  comparison: 'an expression',
-  additive: 'an expression',
-  multiplicative: 'an expression',
-  unary: 'an expression',
-  postfix: 'an expression',
-  primary: 'an expression',
-  list: 'a list item or `]`',
-  object: 'a `key: value` entry or `}`',
-  entry: 'a `key: value` entry',
+/** Rules whose "no viable alternative" means an expression was expected. */
+const EXPRESSION_RULES = new Set(['expression', 'andExpr', 'notExpr', 'comparison', 'additive', 'multiplicative', 'unary', 'postfix', 'primary']);
+
+/**
+ * What may follow where a closing bracket was expected: chevrotain only names
+ * the bracket, but a user who wrote `emit(limit=1 limit=2)` needs the comma too.
+ */
+const CLOSERS: Record<string, Partial<Record<string, string>>> = {
+  argList: { RParen: '`,` or `)`' },
+  group: { RParen: '`,`, `;` or `)`' },
+  list: { RBracket: '`,` or `]`' },
+  object: { RBrace: '`,` or `}`' },
 };
 
+const OPENERS = new Map<TokenType, TokenType>([
+  [T.LParen, T.RParen],
+  [T.LBracket, T.RBracket],
+  [T.LBrace, T.RBrace],
+]);
+
 function describe(tok: IToken): string {
-  if (tok.tokenType.name === 'EOF') return 'end of input';
-  return `\`${tok.image}\``;
+  return tok.tokenType.name === 'EOF' ? 'end of input' : `\`${tok.image}\``;
 }
 
-function lex(text: string, file: string): IToken[] {
+function isEof(tok: IToken): boolean {
+  return tok.tokenType.name === 'EOF' || Number.isNaN(tok.startOffset);
+}
+
+/**
+ * Expression diagnostics carry no source: their spans are offsets into the
+ * condition string, which the caller (the resolver) shifts into the program.
+ */
+function error(d: Omit<Diagnostic, 'source' | 'file'>, text: string, file: string | undefined): FlumeError {
+  return new FlumeError(file === undefined ? { ...d } : { ...d, source: text, file }, 2);
+}
+
+function lex(text: string, file: string | undefined): IToken[] {
   const result = T.lexer.tokenize(text);
   const err = result.errors[0];
   if (err) {
     const ch = text[err.offset] ?? '';
-    const unterminated = ch === "'" || ch === '"';
-    const regex = ch === '/';
-    throw new FlumeError({
-      code: 'syntax',
-      message: unterminated ? 'unterminated string' : regex ? 'unterminated regular expression' : `unexpected character \`${ch}\``,
-      span: { start: err.offset, end: unterminated ? text.length : err.offset + 1 },
-      hints: unterminated ? [`close the string with ${ch}`] : [],
-      source: text,
-      file,
-    });
+    if (ch === "'" || ch === '"') {
+      const lineEnd = text.indexOf('\n', err.offset);
+      return fail(
+        { code: 'syntax', message: 'unterminated string', span: { start: err.offset, end: lineEnd < 0 ? text.length : lineEnd }, hints: [`close the string with ${ch} on the same line`] },
+        text,
+        file,
+      );
+    }
+    return fail({ code: 'syntax', message: `unexpected character \`${ch}\``, span: { start: err.offset, end: err.offset + 1 }, hints: [] }, text, file);
   }
   return result.tokens;
 }
 
-function syntaxError(e: IRecognitionException, text: string, file: string): FlumeError {
+function fail(d: Omit<Diagnostic, 'source' | 'file'>, text: string, file: string | undefined): never {
+  throw error(d, text, file);
+}
+
+/** The innermost bracket still open before `offset`, for "`(` at 1:5 is not closed". */
+function unclosedBefore(tokens: readonly IToken[], offset: number): IToken | undefined {
+  const stack: IToken[] = [];
+  for (const t of tokens) {
+    if (t.startOffset >= offset) break;
+    if (OPENERS.has(t.tokenType)) stack.push(t);
+    else if (stack.length > 0 && OPENERS.get(stack[stack.length - 1]!.tokenType) === t.tokenType) stack.pop();
+  }
+  return stack[stack.length - 1];
+}
+
+function expectedHint(e: IRecognitionException, inExpression: boolean): string | undefined {
+  const rule = e.context.ruleStack[e.context.ruleStack.length - 1] ?? '';
+  if (e.name === 'NotAllInputParsedException') {
+    return inExpression ? 'expected an operator or the end of the expression' : 'expected `|`, `;` or the end of the program';
+  }
+  if (e.name === 'MismatchedTokenException') {
+    // chevrotain words it as "Expecting --> <label> <-- but found ...".
+    const label = /Expecting --> (.+?) <--/.exec(e.message)?.[1];
+    const tt = T.allTokens.find((t) => t.LABEL === label || t.name === label);
+    const closer = tt ? CLOSERS[rule]?.[tt.name] : undefined;
+    if (closer) return `expected ${closer}`;
+    if (label !== undefined) return `expected ${label}`;
+  }
+  if (EXPRESSION_RULES.has(rule)) return 'expected an expression';
+  switch (rule) {
+    case 'program':
+    case 'pipeline':
+    case 'stage':
+    case 'call':
+      return 'expected a stage name or `(`';
+    case 'group':
+      return 'expected a pipeline';
+    case 'argList':
+    case 'arg':
+      return 'expected an argument or `)`';
+    case 'list':
+      return 'expected a list item or `]`';
+    case 'object':
+    case 'entry':
+      return 'expected a `key: value` entry or `}`';
+  }
+  return undefined;
+}
+
+function syntaxError(e: IRecognitionException, tokens: readonly IToken[], text: string, file: string | undefined): FlumeError {
   const tok = e.token;
-  const atEnd = tok.tokenType.name === 'EOF' || Number.isNaN(tok.startOffset);
+  const atEnd = isEof(tok);
   const start = atEnd ? text.length : tok.startOffset;
   const end = atEnd ? text.length + 1 : (tok.endOffset ?? tok.startOffset) + 1;
-  const rule = e.context.ruleStack[e.context.ruleStack.length - 1] ?? 'program';
   const hints: string[] = [];
-  if (e.name === 'NotAllInputParsedException') {
-    hints.push(file === '<expression>' ? 'expected an operator or the end of the expression' : 'expected `|`, `;` or the end of the program');
-    return new FlumeError({ code: 'syntax', message: `unexpected ${describe(tok)}`, span: { start, end }, hints, source: text, file });
+  if (!atEnd && tok.tokenType.CATEGORIES?.includes(T.CompareOp)) {
+    hints.push('comparisons do not chain: write `a < b and b < c`');
+  } else {
+    const expected = expectedHint(e, file === undefined);
+    if (expected) hints.push(expected);
   }
-  const expected = /Expecting token of type --> (\w+) <--/.exec(e.message);
-  if (expected) {
-    const tt = (T.allTokens as TokenType[]).find((t) => t.name === expected[1]);
-    hints.push(`expected ${tt?.LABEL ?? expected[1]}`);
-  } else if (RULE_EXPECTS[rule]) {
-    hints.push(`expected ${RULE_EXPECTS[rule]}`);
+  if (atEnd) {
+    const open = unclosedBefore(tokens, start);
+    if (open) {
+      const at = locate(text, open.startOffset);
+      hints.push(`\`${open.image}\` at ${at.line}:${at.column} is not closed`);
+    }
   }
-  return new FlumeError({ code: 'syntax', message: `unexpected ${atEnd ? 'end of input' : describe(tok)}`, span: { start, end }, hints, source: text, file });
+  return error({ code: 'syntax', message: `unexpected ${atEnd ? 'end of input' : describe(tok)}`, span: { start, end }, hints }, text, file);
 }
 
 export function parseProgram(text: string, file = '<program>'): Program {
-  parser.input = lex(text, file);
+  const tokens = lex(text, file);
+  parser.input = tokens;
   const cst = parser.program();
   const err = parser.errors[0];
-  if (err) throw syntaxError(err, text, file);
-  return { pipelines: toPipelines(cst), source: text, file };
+  if (err) throw syntaxError(err, tokens, text, file);
+  try {
+    return { pipelines: toPipelines(cst), source: text, file };
+  } catch (e) {
+    // The visitor's own checks (a bad regex, a call on a non-name) know spans, not the text.
+    if (e instanceof FlumeError && e.diagnostic.source === undefined) throw error(e.diagnostic, text, file);
+    throw e;
+  }
 }
 
-/** A string condition (`filter('value > 5')`); spans are offsets into `text`. */
+/**
+ * A string condition (`filter('value > 5')`). Spans are offsets into `text`;
+ * diagnostics carry no source, so the caller renders them against `text` or
+ * shifts them into the enclosing program.
+ */
 export function parseExpression(text: string): Expr {
-  parser.input = lex(text, '<expression>');
+  const tokens = lex(text, undefined);
+  parser.input = tokens;
   const cst = parser.expression();
   const err = parser.errors[0];
-  if (err) throw syntaxError(err, text, '<expression>');
+  if (err) throw syntaxError(err, tokens, text, undefined);
   return toExpr(cst);
 }
 
-/** True when the REPL should read another line: open brackets or string, or a trailing `|`. */
+/**
+ * True when the REPL should read another line: a bracket still open, a string
+ * still open on the last line, or a trailing `|`. A string left open on an
+ * earlier line can no longer be closed (strings are single-line), so that is
+ * an error for the parser to report, not a reason to wait.
+ */
 export function isIncomplete(text: string): boolean {
   const result = T.lexer.tokenize(text);
   const err = result.errors[0];
-  if (err && (text[err.offset] === "'" || text[err.offset] === '"')) return true;
+  if (err) {
+    const ch = text[err.offset];
+    return (ch === "'" || ch === '"') && !text.includes('\n', err.offset);
+  }
   let depth = 0;
   for (const t of result.tokens) {
     const n = t.tokenType;
     if (n === T.LParen || n === T.LBracket || n === T.LBrace) depth++;
     else if (n === T.RParen || n === T.RBracket || n === T.RBrace) depth--;
+    // Too many closers can never be fixed by typing more.
+    if (depth < 0) return false;
   }
   const last = result.tokens[result.tokens.length - 1];
-  return depth > 0 || (last !== undefined && (last.tokenType === T.Pipe || last.tokenType === T.Comma));
+  return depth > 0 || (last !== undefined && last.tokenType === T.Pipe);
 }

@@ -252,7 +252,7 @@ function toPrimary(n: CstNode): Expr {
   }
   const inner = node(n, 'expression');
   // A copy, so `(point)['x']` or `(emit) | head` is not mistaken for a bare name.
-  if (inner) return { ...toExpr(inner) };
+  if (inner) return { ...toExpr(inner), span };
   const id = token(n, 'Identifier')!;
   const args = node(n, 'argList');
   if (args) return { kind: 'call', name: id.image, args: toArgs(args), span, nameSpan: tokSpan(id) };

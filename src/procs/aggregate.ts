@@ -5,8 +5,9 @@
  * the slots' current results.
  */
 import type { CallExpr, Expr } from '../lang/ast.js';
-import { compileError, didYouMean } from '../lang/diagnostics.js';
+import { compileError, didYouMean, FlumeError } from '../lang/diagnostics.js';
 import { compileValue, constantValue, fieldPathOf, type CompiledFn } from '../lang/expr.js';
+import { builtinFunctions } from '../lang/functions.js';
 import type { CreateContext, NamedArg } from '../runtime/defs.js';
 import { getPath, splitPath, type Point } from '../runtime/point.js';
 import type { ReducerDef, ReducerState } from './reducers/types.js';
@@ -71,7 +72,18 @@ export function compileAggregation(named: readonly NamedArg[], ctx: CreateContex
       return () => results[slotIndex];
     };
     const expr = arg.value as Expr;
-    const value = compileValue(expr, { now: ctx.now, onCall });
+    let value: CompiledFn;
+    try {
+      value = compileValue(expr, { now: ctx.now, onCall });
+    } catch (e) {
+      // A misspelled reducer: suggest reducers as well as functions.
+      if (e instanceof FlumeError && e.diagnostic.code === 'unknown-function') {
+        const name = /`([^`]+)`/.exec(e.diagnostic.message)?.[1] ?? '';
+        const names = [...ctx.services.reducerNames(), ...builtinFunctions.map((f) => f.name)];
+        throw new FlumeError({ ...e.diagnostic, hints: didYouMean(name, names) }, e.exitCode);
+      }
+      throw e;
+    }
     const constant = used.length === 0 && constantValue(expr).ok;
     assignments.push({ name: arg.name, path: splitPath(arg.name), value, slots: used, constant });
   }
@@ -90,7 +102,7 @@ function makeSlot(def: ReducerDef, call: CallExpr, ctx: CreateContext, field: st
     }
     if (param.type === 'value') {
       consts.push(undefined);
-      value = valueArg(arg.value);
+      value = valueArg(arg.value, ctx.now);
       return;
     }
     const c = constantValue(arg.value);
@@ -112,7 +124,7 @@ function makeSlot(def: ReducerDef, call: CallExpr, ctx: CreateContext, field: st
 }
 
 /** A string literal names a field (`maximum('count')`, §11.21); anything else is an expression. */
-function valueArg(e: Expr): CompiledFn {
+function valueArg(e: Expr, now: number): CompiledFn {
   if (e.kind === 'literal' && typeof e.value === 'string') {
     const path = splitPath(e.value);
     return path.length === 1 ? (p: Point) => p[path[0]!] : (p: Point) => getPath(p, path);
@@ -122,7 +134,7 @@ function valueArg(e: Expr): CompiledFn {
     const k = f;
     return (p: Point) => p[k];
   }
-  return compileValue(e, { now: 0 });
+  return compileValue(e, { now });
 }
 
 /** Add one point to a group's states. */

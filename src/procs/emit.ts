@@ -69,6 +69,9 @@ export const emit = defineSource({
             if (r) await r;
             continue;
           }
+          // Nothing comes before `t`: say so, so a merge or a live window does not wait for this source.
+          const m = out.mark(t);
+          if (m) await m;
           if (!(await ctx.clock.sleepUntil(t, ctx.signal))) break;
         }
       },

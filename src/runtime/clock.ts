@@ -75,17 +75,21 @@ export class VirtualClock implements Clock {
     if (signal?.aborted) return Promise.resolve(false);
     if (t <= this.current) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const sleeper: Sleeper = { t, seq: this.seq++, resolve };
-      this.sleepers.push(sleeper);
-      signal?.addEventListener(
-        'abort',
-        () => {
-          const i = this.sleepers.indexOf(sleeper);
-          if (i >= 0) this.sleepers.splice(i, 1);
-          resolve(false);
+      const onAbort = (): void => {
+        const i = this.sleepers.indexOf(sleeper);
+        if (i >= 0) this.sleepers.splice(i, 1);
+        resolve(false);
+      };
+      const sleeper: Sleeper = {
+        t,
+        seq: this.seq++,
+        resolve: (ok) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(ok);
         },
-        { once: true },
-      );
+      };
+      this.sleepers.push(sleeper);
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.schedule();
     });
   }

@@ -79,7 +79,7 @@ export class ProcNode implements Node {
 
   push(batch: Batch): Maybe {
     this.stats.in += batch.length;
-    if (this.proc.pushAsync) return this.proc.pushAsync(batch, this.emit);
+    if (this.proc.pushAsync) return guard(this.stats, () => this.proc.pushAsync!(batch, this.emit));
     const out: Point[] = [];
     guard(this.stats, () => this.proc.push(batch, out));
     return this.emit(out);
@@ -89,8 +89,7 @@ export class ProcNode implements Node {
   pushFrom(input: number, batch: Batch): Maybe {
     this.stats.in += batch.length;
     const out: Point[] = [];
-    if (this.proc.pushFrom) this.proc.pushFrom(input, batch, out);
-    else this.proc.push(batch, out);
+    guard(this.stats, () => (this.proc.pushFrom ? this.proc.pushFrom(input, batch, out) : this.proc.push(batch, out)));
     return this.emit(out);
   }
 
@@ -179,7 +178,8 @@ const MERGE_HIGH_WATER = 16384;
  * Fan-in: releases points in time order up to the minimum watermark of its
  * inputs; ties go to the earlier input. Timeless points pass straight
  * through. An input that runs ahead is made to wait (it never blocks the
- * input holding the minimum watermark, so the merge cannot deadlock).
+ * input holding the minimum watermark, and never an input sharing a source
+ * with another, so the merge cannot deadlock).
  */
 export class MergeNode {
   private readonly states: MergeInputState[];
@@ -191,6 +191,12 @@ export class MergeNode {
     private readonly next: Node,
     /** Set when `next` takes branches separately (join, union, ...). */
     private readonly tagged?: ProcNode,
+    /**
+     * False when inputs share an upstream source (after a fan-out): making one
+     * branch wait would stall the source feeding the lagging branch too, so
+     * such a merge buffers instead (the buffering SPEC §2 allows).
+     */
+    private readonly mayWait = true,
   ) {
     this.states = Array.from({ length: inputs }, () => ({ queue: [], head: 0, watermark: -Infinity, ended: false, waiters: [] }));
     this.openInputs = inputs;
@@ -213,7 +219,7 @@ export class MergeNode {
     const s = this.states[i]!;
     for (let k = 0; k < batch.length; k++) s.queue.push(batch[k]!);
     const r = this.release();
-    if (s.queue.length - s.head > MERGE_HIGH_WATER && s.watermark > this.minWatermark()) {
+    if (this.mayWait && s.queue.length - s.head > MERGE_HIGH_WATER && s.watermark > this.minWatermark()) {
       return then(r, () => new Promise<void>((resolve) => s.waiters.push(resolve)));
     }
     return r;
