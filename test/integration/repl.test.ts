@@ -22,8 +22,9 @@ class Terminal {
     readonly home: string,
   ) {}
 
-  static start(name: string, home = mkdtempSync(join(tmpdir(), 'flume-repl-home-'))): Terminal {
-    const cmd = `cd ${root} && HOME=${home} FLUME_HISTORY=${join(home, '.flume_history')} ${process.execPath} ${bin} --no-rc`;
+  static start(name: string, home = mkdtempSync(join(tmpdir(), 'flume-repl-home-')), cwd?: string): Terminal {
+    // With a working directory of its own, the REPL loads that directory's .flumerc.ts.
+    const cmd = `cd ${cwd ?? root} && HOME=${home} FLUME_HISTORY=${join(home, '.flume_history')} ${process.execPath} ${bin}${cwd ? '' : ' --no-rc'}`;
     tmux('new-session', '-d', '-s', name, '-x', '160', '-y', '50', cmd);
     const t = new Terminal(name, home);
     return t;
@@ -104,6 +105,13 @@ describe('REPL', () => {
     t.keys('Tab');
     const s = await t.waitFor(/reduce\(n=count\(\), every=/);
     assert.match(s, /every=/);
+    t.keys('C-u');
+    t.type("read('std");
+    t.keys('Tab');
+    await t.waitFor(/flume> read\('stdio/);
+    t.type("', form");
+    t.keys('Tab');
+    await t.waitFor(/read\('stdio', format=/);
     t.kill();
   });
 
@@ -176,6 +184,33 @@ describe('REPL', () => {
     const s = await t2.waitFor(/^one\s+1$/m);
     assert.match(s, /h\s+k/);
     t2.kill();
+  });
+
+  it('aliases from .flumerc.ts work by name, and .rc reloads them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flume-repl-rc-'));
+    writeFileSync(join(dir, '.flumerc.ts'), "export const hello = \"emit(points=[{greeting:'hello'}])\";\n");
+    const t = Terminal.start('rc', undefined, dir);
+    await t.waitFor(/flume>\s*$/m);
+    t.line('hello');
+    await t.waitFor(/^hello$/m);
+    writeFileSync(join(dir, '.flumerc.ts'), "export const hello = \"emit(points=[{greeting:'reloaded'}])\";\n");
+    t.line('.rc');
+    await t.waitFor(/reloaded \.flumerc\.ts/);
+    t.line('hello');
+    await t.waitFor(/^reloaded$/m);
+    t.kill();
+  });
+
+  it('Ctrl-C twice at an empty prompt exits', async () => {
+    const t = Terminal.start('ctrlc2');
+    await t.waitFor(/flume>\s*$/m);
+    t.keys('C-c');
+    await t.waitFor(/press Ctrl-C again/);
+    assert.ok(t.alive());
+    t.keys('C-c');
+    const until = Date.now() + 5000;
+    while (t.alive() && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(t.alive(), false);
   });
 
   it('Ctrl-D exits', async () => {
