@@ -38,15 +38,14 @@ export function completer(reg: Registry, line: string): [string[], string] {
   const candidates = new Set<string>();
   if (call) {
     const stage = reg.stage(call);
-    if (stage) for (const o of Object.keys(stage.options)) candidates.add(`${o}=`);
-    // read/write: the adapter's options too.
-    const adapterMatch = /\(\s*['"]([\w-]+)['"]/.exec(line.slice(line.lastIndexOf(call)));
-    const adapter = adapterMatch ? reg.adapter(adapterMatch[1]!) : undefined;
-    if (adapter) {
-      const side = call === 'write' ? adapter.write : adapter.read;
-      for (const o of Object.keys(side?.options ?? {})) candidates.add(`${o}=`);
-      if (adapter.bytes) for (const f of reg.listFormats()) for (const o of Object.keys(f.options)) candidates.add(`${o}=`);
+    let options = stage?.options ?? {};
+    // read/write: the options come from the adapter named first, as the resolver sees them.
+    const first = /\(\s*['"]([\w-]+)['"]/.exec(line.slice(line.lastIndexOf(call)))?.[1];
+    if (stage?.optionsFor && first !== undefined) {
+      const r = stage.optionsFor(first, reg.forRun(Date.now(), process.env).services);
+      if ('options' in r) options = r.options;
     }
+    for (const o of Object.keys(options)) if (o !== 'adapter') candidates.add(`${o}=`);
     for (const r of reg.listReducers()) candidates.add(`${r.name}(`);
   } else {
     for (const s of reg.listStages()) candidates.add(s.name);
