@@ -104,3 +104,23 @@ export function deletePath(p: Point, path: readonly string[]): void {
   }
   delete cur[path[path.length - 1]!];
 }
+
+/**
+ * Set `a.b.c` on a point being built (parsers): intermediate objects are
+ * created or replaced in place, no copying, since nobody else holds them yet.
+ */
+export function assignDotted(p: Point, name: string, value: unknown): void {
+  if (name.indexOf('.') < 0) {
+    p[name] = value;
+    return;
+  }
+  const path = name.split('.');
+  let cur: Record<string, unknown> = p;
+  for (let i = 0; i < path.length - 1; i++) {
+    const k = path[i]!;
+    const next = cur[k];
+    if (next === null || typeof next !== 'object' || Array.isArray(next)) cur[k] = {};
+    cur = cur[k] as Record<string, unknown>;
+  }
+  cur[path[path.length - 1]!] = value;
+}

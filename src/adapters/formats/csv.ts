@@ -3,7 +3,7 @@
  * may span lines and chunks.
  */
 import { defineFormat, type MalformedSink, type Parser, type Serializer } from './types.js';
-import { formatIso, TimeValue, type Point } from '../../runtime/point.js';
+import { formatIso, TimeValue, type Point, assignDotted } from '../../runtime/point.js';
 import { compileError } from '../../lang/diagnostics.js';
 import type { TracksLines } from './text.js';
 
@@ -33,22 +33,6 @@ function isBlank(c: number): boolean {
   return c === 32 || c === 9;
 }
 
-/** Split a dotted column name into a nested path (`a.b` → a: {b}). */
-function setField(p: Point, name: string, value: unknown): void {
-  if (name.indexOf('.') < 0) {
-    p[name] = value;
-    return;
-  }
-  const path = name.split('.');
-  let cur: Record<string, unknown> = p;
-  for (let i = 0; i < path.length - 1; i++) {
-    const k = path[i]!;
-    const next = cur[k];
-    if (next === null || typeof next !== 'object' || Array.isArray(next)) cur[k] = {};
-    cur = cur[k] as Record<string, unknown>;
-  }
-  cur[path[path.length - 1]!] = value;
-}
 
 class CsvParser implements Parser, TracksLines {
   lines?: number[];
@@ -245,7 +229,7 @@ class CsvParser implements Parser, TracksLines {
     const p: Point = {};
     for (let i = 0; i < fields.length; i++) {
       const v = fields[i]!;
-      setField(p, header[i]!, this.infer && !quoted[i] && v.length > 0 ? inferScalar(v) : v);
+      assignDotted(p, header[i]!, this.infer && !quoted[i] && v.length > 0 ? inferScalar(v) : v);
     }
     out.push(p);
     this.track(out);

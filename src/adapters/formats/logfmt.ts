@@ -2,25 +2,10 @@
  * `logfmt`: `key=value key2="quoted value" flag` lines (Heroku/Go style).
  */
 import { defineFormat, type MalformedSink, type Parser, type Serializer } from './types.js';
-import { formatIso, TimeValue, type Point } from '../../runtime/point.js';
+import { formatIso, TimeValue, type Point, assignDotted } from '../../runtime/point.js';
 import { LineSplitter, type TracksLines } from './text.js';
 import { inferScalar } from './csv.js';
 
-function setPath(p: Point, key: string, value: unknown): void {
-  if (key.indexOf('.') < 0) {
-    p[key] = value;
-    return;
-  }
-  const path = key.split('.');
-  let cur: Record<string, unknown> = p;
-  for (let i = 0; i < path.length - 1; i++) {
-    const k = path[i]!;
-    const next = cur[k];
-    if (next === null || typeof next !== 'object' || Array.isArray(next)) cur[k] = {};
-    cur = cur[k] as Record<string, unknown>;
-  }
-  cur[path[path.length - 1]!] = value;
-}
 
 function unquote(line: string, from: number): { value: string; end: number } | string {
   let s = '';
@@ -61,21 +46,21 @@ export function parseLogfmt(line: string, infer: boolean): Point | string {
     const key = line.slice(kStart, i);
     any = true;
     if (i >= n || c !== 61) {
-      setPath(p, key, true); // a bare key is a flag
+      assignDotted(p, key, true); // a bare key is a flag
       continue;
     }
     i++; // '='
     if (i < n && line.charCodeAt(i) === 34) {
       const q = unquote(line, i);
       if (typeof q === 'string') return `${q} for key ${key}`;
-      setPath(p, key, q.value);
+      assignDotted(p, key, q.value);
       i = q.end;
       continue;
     }
     const vStart = i;
     while (i < n && (c = line.charCodeAt(i)) !== 32 && c !== 9) i++;
     const raw = line.slice(vStart, i);
-    setPath(p, key, !infer || raw.length === 0 ? raw : raw === 'null' ? null : inferScalar(raw));
+    assignDotted(p, key, !infer || raw.length === 0 ? raw : raw === 'null' ? null : inferScalar(raw));
   }
   return any ? p : 'no key=value pairs';
 }
