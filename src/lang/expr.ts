@@ -511,6 +511,23 @@ function pyExponent(s: string): string {
   return s.replace(/e([+-])(\d)$/, 'e$10$2');
 }
 
+/**
+ * Python's general format: exponent notation when the exponent is below -4
+ * or at least the precision, fixed otherwise; trailing zeros dropped unless
+ * `#` (alt). With no type (`keepPoint`) a whole fixed number keeps `.0`.
+ */
+function generalFormat(v: number, p: number, alt: boolean, keepPoint: boolean): string {
+  if (v === 0) return alt ? (0).toFixed(p - 1) : keepPoint ? '0.0' : '0';
+  const exp = Number(v.toExponential(p - 1).split('e')[1]);
+  const strip = (t: string): string => (alt ? t : t.includes('.') ? t.replace(/\.?0+$/, '') : t);
+  if (exp >= -4 && exp < p) {
+    const fixed = strip(v.toFixed(Math.max(0, p - 1 - exp)));
+    return keepPoint && !fixed.includes('.') ? fixed + '.0' : fixed;
+  }
+  const [mant, e] = v.toExponential(p - 1).split('e') as [string, string];
+  return pyExponent(`${strip(mant)}e${e}`);
+}
+
 function formatNumber(v: number, type: string | undefined, precision: number | undefined, alt: boolean): string {
   if (!Number.isFinite(v)) return Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf';
   switch (type) {
@@ -541,12 +558,12 @@ function formatNumber(v: number, type: string | undefined, precision: number | u
       return String.fromCodePoint(Math.trunc(v));
     case 'g':
     case 'G': {
-      const s = Number(v.toPrecision(precision === undefined ? 6 : Math.max(1, precision))).toString();
-      return type === 'G' ? pyExponent(s).toUpperCase() : pyExponent(s);
+      const s = generalFormat(v, precision === undefined ? 6 : Math.max(1, precision), alt, false);
+      return type === 'G' ? s.toUpperCase() : s;
     }
     default:
-      // No type: as JSON prints it, or `precision` significant digits.
-      return precision === undefined ? JSON.stringify(v) : pyExponent(Number(v.toPrecision(Math.max(1, precision))).toString());
+      // No type: as JSON prints it, or `precision` significant digits (Python keeps a `.0`).
+      return precision === undefined ? JSON.stringify(v) : generalFormat(v, Math.max(1, precision), alt, true);
   }
 }
 

@@ -332,12 +332,13 @@ export const builtinFunctions: readonly BuiltinFunction[] = [
     doc: 'part of s from `start` (0-based; negative counts from the end), `length` characters (default: to the end)',
     impl: ([s, a, l]) => {
       if (str(s) === null || num(a) === null) return null;
-      const text = s as string;
+      // Characters (code points), as len counts them: never half of a surrogate pair.
+      const chars = [...(s as string)];
       const from = Math.trunc(a as number);
-      const start = from < 0 ? Math.max(0, text.length + from) : from;
-      if (l === undefined) return text.slice(start);
+      const start = from < 0 ? Math.max(0, chars.length + from) : from;
+      if (l === undefined) return chars.slice(start).join('');
       if (num(l) === null) return null;
-      return text.slice(start, start + Math.max(0, Math.trunc(l as number)));
+      return chars.slice(start, start + Math.max(0, Math.trunc(l as number))).join('');
     },
   },
   {

@@ -78,7 +78,7 @@ function unclosedBefore(tokens: readonly IToken[], offset: number): IToken | und
   return stack[stack.length - 1];
 }
 
-function expectedHint(e: IRecognitionException, inExpression: boolean): string | undefined {
+function expectedHint(e: IRecognitionException, inExpression: boolean, afterComma: boolean): string | undefined {
   const rule = e.context.ruleStack[e.context.ruleStack.length - 1] ?? '';
   if (e.name === 'NotAllInputParsedException') {
     return inExpression ? 'expected an operator or the end of the expression' : 'expected `|`, `;` or the end of the program';
@@ -87,9 +87,10 @@ function expectedHint(e: IRecognitionException, inExpression: boolean): string |
     // chevrotain words it as "Expecting --> <label> <-- but found ...".
     const label = /Expecting --> (.+?) <--/.exec(e.message)?.[1];
     const tt = T.allTokens.find((t) => t.LABEL === label || t.name === label);
-    const closer = tt ? CLOSERS[rule]?.[tt.name] : undefined;
+    // After a trailing comma another comma is never the fix: ask for an item (below).
+    const closer = tt && !afterComma ? CLOSERS[rule]?.[tt.name] : undefined;
     if (closer) return `expected ${closer}`;
-    if (label !== undefined) return `expected ${label}`;
+    if (label !== undefined && !(afterComma && CLOSERS[rule])) return `expected ${label}`;
   }
   if (EXPRESSION_RULES.has(rule)) return 'expected an expression';
   switch (rule) {
@@ -121,7 +122,9 @@ function syntaxError(e: IRecognitionException, tokens: readonly IToken[], text: 
   if (!atEnd && tok.tokenType.CATEGORIES?.includes(T.CompareOp)) {
     hints.push('comparisons do not chain: write `a < b and b < c`');
   } else {
-    const expected = expectedHint(e, file === undefined);
+    let previous: IToken | undefined;
+    for (const t of tokens) if (t.startOffset < start) previous = t;
+    const expected = expectedHint(e, file === undefined, previous?.tokenType === T.Comma);
     if (expected) hints.push(expected);
   }
   if (atEnd) {
