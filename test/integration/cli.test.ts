@@ -1,6 +1,6 @@
 /** The CLI as a user runs it: spawned processes, real files, real stdin/stdout, signals. */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
@@ -218,6 +218,31 @@ describe('flume CLI', () => {
     assert.equal(r.status, 2);
     assert.match(r.stderr, /\.flumerc\.ts:2/);
     assert.match(r.stderr, /broken rc/);
+  });
+
+  it('follow=true keeps reading appended lines and survives rotation', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flume-follow-'));
+    const log = join(dir, 'app.jsonl');
+    writeFileSync(log, '{"n":1}\n');
+    const child = spawn(process.execPath, [bin, `read('stdio', file='${log}', follow=true, poll='50ms', time=null)`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const waitFor = async (text: string): Promise<void> => {
+      const until = Date.now() + 10_000;
+      while (!out.includes(text) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(out.includes(text), `waited for ${text}, got ${out}`);
+    };
+    await waitFor('{"n":1}');
+    appendFileSync(log, '{"n":2}\n');
+    await waitFor('{"n":2}');
+    // Rotation: the old file moves away and a new one takes its name.
+    renameSync(log, log + '.1');
+    writeFileSync(log, '{"n":3}\n');
+    await waitFor('{"n":3}');
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    assert.equal(code, 130);
+    assert.equal(out, '{"n":1}\n{"n":2}\n{"n":3}\n');
   });
 
   it('Ctrl-C drains: the open window is flushed and the exit status is 130', async () => {
