@@ -7,7 +7,7 @@ import { defineProc, type CreateContext, type NamedArg } from '../runtime/defs.j
 import { parseDuration, windowEnd, windowStart, addDuration, type Align } from '../runtime/time.js';
 import { pointToJson, setPath, type Point } from '../runtime/point.js';
 import { addPoint, byValues, compileAggregation, groupKeyFn, newStates, writeBy, type Aggregation } from './aggregate.js';
-import type { ReducerState } from './reducers/types.js';
+import type { ReducerState, ReducerWindow } from './reducers/types.js';
 
 interface Group {
   by: unknown[];
@@ -146,14 +146,14 @@ abstract class Reducing {
     }
   }
 
-  protected result(time: number | undefined, by: readonly unknown[], states: readonly ReducerState[] | undefined, last: Point): Point {
+  protected result(time: number | undefined, by: readonly unknown[], states: readonly ReducerState[] | undefined, last: Point, window?: ReducerWindow): Point {
     const { agg, partial } = this.s;
     const out: Point = {};
     if (time !== undefined) out.time = time;
     writeBy(out, this.s.by, by);
     for (let i = 0; i < agg.slots.length; i++) {
       const st = states?.[i];
-      agg.results[i] = st ? (partial ? st.partial() : st.result()) : agg.slots[i]!.def.empty;
+      agg.results[i] = st ? (partial ? st.partial() : st.result(window)) : agg.slots[i]!.def.empty;
     }
     for (const a of agg.assignments) {
       const v = a.value(last);
@@ -323,7 +323,8 @@ class Tumbling extends Reducing {
 
   private emitWindow(w: Window, out: Point[]): void {
     const groups = this.reset ? w.groups.values() : this.persistent.values();
-    for (const g of groups) out.push(this.result(w.start, g.by, g.states, g.last));
+    const window = { start: w.start, end: w.end };
+    for (const g of groups) out.push(this.result(w.start, g.by, g.states, g.last, window));
   }
 
   mark(watermark: number, out: Point[]): number {
@@ -414,7 +415,7 @@ class Sliding extends Reducing {
       this.advance(g, e, from);
       if (g.added > g.evicted) {
         any = true;
-        out.push(this.result(from, g.by, g.states, g.entries[g.added - 1]!.p));
+        out.push(this.result(from, g.by, g.states, g.entries[g.added - 1]!.p, { start: from, end: e }));
       }
     }
     if (!any && !this.keyOf) out.push(this.result(from, [], undefined, EMPTY_POINT));

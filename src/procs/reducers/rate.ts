@@ -1,3 +1,4 @@
+import type { ReducerWindow } from './types.js';
 import { TimeValue } from '../../runtime/point.js';
 import { defineReducer, type ReducerDef, type ReducerState } from './types.js';
 import { isAbsent, isObj, num, takeNum } from './util.js';
@@ -56,7 +57,13 @@ export const rate: TimedReducerDef = {
             if (v === undefined || t === undefined) return;
             step(t, v);
           },
-          result: () => (Number.isNaN(t0) || t1 === t0 ? null : inc / ((t1 - t0) / 1000)),
+          // Per second of the window when there is one (§11.18), else of the span the values cover.
+          result: (window?: ReducerWindow) => {
+            // A rate needs two samples at different times.
+            if (Number.isNaN(t0) || t1 === t0) return null;
+            const ms = window ? window.end - window.start : t1 - t0;
+            return ms > 0 ? inc / (ms / 1000) : null;
+          },
           partial: () => (Number.isNaN(t0) ? null : { t0, v0, t1, v1, inc }),
           merge(p) {
             if (isAbsent(p)) return;

@@ -15,12 +15,22 @@ export interface ReducerState {
   add(value: unknown): void;
   /** Undo an `add` (sliding windows). Only for `retractable` reducers. */
   remove?(value: unknown): void;
-  /** The reducer's result; must not disturb the state (results are read every window with reset=false). */
-  result(): unknown;
+  /**
+   * The reducer's result; must not disturb the state (results are read every
+   * window with reset=false). `window` is the window being reported, when
+   * there is one (rate divides by its length, §11.18).
+   */
+  result(window?: ReducerWindow): unknown;
   /** A JSON-serialisable summary that `merge` accepts. */
   partial(): unknown;
   /** Combine another state's partial into this one. */
   merge(partial: unknown): void;
+}
+
+/** The bounds of a reduce window, epoch ms, end exclusive. */
+export interface ReducerWindow {
+  start: number;
+  end: number;
 }
 
 export interface ReducerParam {
