@@ -28,6 +28,7 @@ integration: build
 test: typecheck unit integration
 
 bench: build
+	@test -f bench/run.mjs || { echo "make bench: the benchmark suite (issue 7) is not written yet"; exit 1; }
 	node bench/run.mjs
 
 coverage:
