@@ -92,7 +92,7 @@ class Resolver {
     const sources: PlanNode[] = [];
     for (const pipeline of this.program.pipelines) {
       if (pipeline.stages.length === 0) continue;
-      const tails = this.buildPipeline(this.withImplicitSource(pipeline), [], pipeline.span);
+      const tails = this.buildStages(this.withImplicitSource(pipeline), []);
       this.finishWithImplicitSink(tails, pipeline.span);
     }
     for (const n of this.nodes) if (n.def.kind === 'source' && n.predecessors.length === 0) sources.push(n);
@@ -132,12 +132,6 @@ class Resolver {
     const stages = sinkProgram.pipelines[0]?.stages ?? [];
     const remapped = stages.map((s) => respan(s, { start: span.end, end: span.end }));
     this.buildStages(remapped, tails);
-  }
-
-  private buildPipeline(stages: Stage[], inputs: Tail[], span: Span): Tail[] {
-    const tails = this.buildStages(stages, inputs);
-    void span;
-    return tails;
   }
 
   private buildStages(stages: Stage[], inputs: Tail[]): Tail[] {
@@ -253,7 +247,7 @@ class Resolver {
     }
     if (def.kind === 'sink') return [];
     const drops = def.kind === 'proc' && def.dropsTime ? def.dropsTime(opts) : false;
-    return [{ node, timeDropped: drops || (timeDropped && !keepsTimeOrder(def, opts)) }];
+    return [{ node, timeDropped: drops || timeDropped }];
   }
 
   private buildSubPlans(stage: StageCall, opts: Record<string, unknown>): PlanNode[][] {
@@ -489,12 +483,6 @@ function reparse(text: string, span: Span): Expr {
 function link(from: PlanNode, to: PlanNode): void {
   from.successors.push(to);
   to.predecessors.push(from);
-}
-
-function keepsTimeOrder(def: StageDef, opts: Record<string, unknown>): boolean {
-  void def;
-  void opts;
-  return false;
 }
 
 function usageHints(def: StageDef, schema: OptionSchema): string[] {
