@@ -240,6 +240,7 @@ function attachSubPlans(
         push: (b) => out.push(b),
         mark: () => undefined,
         end: () => undefined,
+        flush: () => out.flushed(),
       };
       let next: Node = sink;
       for (let i = chain.length - 1; i >= 1; i--) {

@@ -369,6 +369,21 @@ class StdioSink implements SinkInstance {
     return this.emit(text);
   }
 
+  /** Resolves once the bytes written so far have left this process (handed to the file or pipe). */
+  flush(): void | Promise<void> {
+    const stream = this.stream;
+    if (stream === undefined || this.state!.closed) return;
+    const base = this.base!;
+    return new Promise<void>((resolve) => {
+      const handedOver = (): void => {
+        if (base === stream) return resolve();
+        base.write('', () => resolve());
+      };
+      if (this.gzip !== undefined) this.gzip.flush(handedOver);
+      else stream.write('', handedOver);
+    }).then(() => this.check());
+  }
+
   async end(): Promise<void> {
     const tail = this.serializer.end();
     const stream = this.open();

@@ -138,6 +138,13 @@ export interface SourceOutput {
   mark(watermark: number): void | Promise<void>;
   /** Downstream wants nothing more (head satisfied, or stop requested). */
   readonly done: boolean;
+  /**
+   * Resolves once every sink has flushed to its destination what it was given
+   * so far (call it after awaiting `push`): the moment to commit offsets or
+   * write a checkpoint. Points a processor still holds (an open reduce window,
+   * a sort, a merge waiting for a slower branch) are not covered.
+   */
+  flushed(): Promise<void>;
 }
 
 export interface SourceInstance {
@@ -165,6 +172,8 @@ export interface ProcInstance {
 export interface SinkInstance {
   write(batch: Batch): void | Promise<void>;
   mark?(watermark: number): void | Promise<void>;
+  /** Make what was written so far durable at the destination (acknowledged, on disk, handed to the OS). */
+  flush?(): void | Promise<void>;
   /** Flush and close. */
   end(): void | Promise<void>;
 }

@@ -12,6 +12,8 @@ export interface Node {
   push(batch: Batch): Maybe;
   mark(watermark: number): Maybe;
   end(): Maybe;
+  /** Every sink downstream flushes what it was given (SourceOutput.flushed). */
+  flush(): Maybe;
   /** Downstream wants no more points. */
   readonly done: boolean;
 }
@@ -111,6 +113,10 @@ export class ProcNode implements Node {
     guard(this.stats, () => this.proc.end?.(out));
     return then(this.emit(out), () => this.next.end());
   }
+
+  flush(): Maybe {
+    return this.next.flush();
+  }
 }
 
 /** Sends every batch to each branch. Copy-on-write is decided at compile time (sharedInput). */
@@ -131,6 +137,10 @@ export class FanoutNode implements Node {
 
   end(): Maybe {
     return all(this.branches.map((b) => b.end()));
+  }
+
+  flush(): Maybe {
+    return all(this.branches.map((b) => b.flush()));
   }
 }
 
@@ -153,6 +163,10 @@ export class SinkNode implements Node {
   end(): Maybe {
     return guard(this.stats, () => this.sink.end());
   }
+
+  flush(): Maybe {
+    return this.sink.flush ? guard(this.stats, () => this.sink.flush!()) : undefined;
+  }
 }
 
 /** Discards everything (`--implicit-sink none`). */
@@ -161,6 +175,7 @@ export class NullNode implements Node {
   push(): Maybe {}
   mark(): Maybe {}
   end(): Maybe {}
+  flush(): Maybe {}
 }
 
 interface MergeInputState {
@@ -212,6 +227,7 @@ export class MergeNode {
       push: (batch) => this.pushInput(i, batch),
       mark: (w) => this.markInput(i, w),
       end: () => this.endInput(i),
+      flush: () => this.next.flush(),
     };
   }
 
@@ -325,6 +341,7 @@ export class SourceRunner {
     get done(): boolean {
       return false;
     },
+    flushed: () => Promise.resolve(this.next.flush()),
   };
 
   private isDone(): boolean {

@@ -10,7 +10,7 @@ import { getEventListeners } from 'node:events';
 import { compile, type CompileOptions, type RunSummary } from '../../src/compile.js';
 import { Registry } from '../../src/registry.js';
 import { SystemClock, VirtualClock, type Clock } from '../../src/runtime/clock.js';
-import { defineProc, defineSink, type SinkDef } from '../../src/runtime/defs.js';
+import { defineProc, defineSink, defineSource, type SinkDef } from '../../src/runtime/defs.js';
 import { MergeNode, newStats, ProcNode, type Maybe, type Node } from '../../src/runtime/graph.js';
 import type { Batch, Point } from '../../src/runtime/point.js';
 import { flume } from '../../src/index.js';
@@ -301,6 +301,58 @@ describe('(e) fan-out then fan-in', () => {
       assert.deepEqual(r.points, [{ time: T0 - H, c: 20001 }]);
     });
   }
+});
+
+describe('(e2) flushed(): the moment a source may commit', () => {
+  test('resolves after every sink on every branch has flushed what it was given', async () => {
+    const log: string[] = [];
+    const reg = Registry.builtin();
+    reg.addStage(
+      defineSource({
+        name: 'committer',
+        summary: 'pushes two batches, then waits for flushed() (tests)',
+        options: {},
+        examples: [],
+        create: () => ({
+          async run(out) {
+            await out.push([{ time: T0, n: 1 }]);
+            await out.push([{ time: T0 + S, n: 2 }]);
+            await out.flushed();
+            log.push('committed');
+            await out.push([{ time: T0 + 2 * S, n: 3 }]);
+          },
+        }),
+      }),
+    );
+    const flushing = (name: string): SinkDef =>
+      defineSink({
+        name,
+        summary: 'records writes and slow flushes (tests)',
+        options: {},
+        examples: [],
+        create: () => {
+          let written = 0;
+          return {
+            write(batch) {
+              written += batch.length;
+            },
+            async flush() {
+              await new Promise((r) => setTimeout(r, 5));
+              log.push(`${name} flushed ${written}`);
+            },
+            end() {
+              log.push(`${name} ended ${written}`);
+            },
+          };
+        },
+      });
+    reg.addStage(flushing('left'));
+    reg.addStage(flushing('right'));
+    await live('committer() | (left(), filter(n > 1) | right())', { registry: reg });
+    assert.deepEqual(log.slice(0, 3).sort(), ['committed', 'left flushed 2', 'right flushed 1'].sort());
+    assert.equal(log[2], 'committed', log.join(', '));
+    assert.deepEqual(log.slice(3).sort(), ['left ended 3', 'right ended 2']);
+  });
 });
 
 describe('(f) backpressure', () => {

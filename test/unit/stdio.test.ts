@@ -5,7 +5,7 @@ import { appendFileSync, mkdtempSync, readFileSync, renameSync, rmSync, truncate
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable, Writable } from 'node:stream';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { createGunzip, gunzipSync, gzipSync } from 'node:zlib';
 import { stdio } from '../../src/adapters/stdio.js';
 import { formats } from '../../src/adapters/formats/index.js';
 import type { CreateContext } from '../../src/runtime/defs.js';
@@ -317,6 +317,31 @@ function writeOpts(opts: Record<string, unknown>): Record<string, unknown> {
 }
 
 describe('stdio write', () => {
+  it('flush() hands what was written to the file before end (plain and gzip)', async () => {
+    const ctx = ctxStub();
+    const s = stdio.write!.create(writeOpts({ file: at('flushed.jsonl') }), ctx);
+    await s.write([{ n: 1 }]);
+    await s.flush!();
+    assert.equal(readFileSync(at('flushed.jsonl'), 'utf8'), '{"n":1}\n');
+    await s.write([{ n: 2 }]);
+    await s.end();
+    assert.equal(readFileSync(at('flushed.jsonl'), 'utf8'), '{"n":1}\n{"n":2}\n');
+    const g = stdio.write!.create(writeOpts({ file: at('flushed.jsonl.gz') }), ctx);
+    await g.write([{ n: 1 }]);
+    await g.flush!();
+    // A gzip sync flush makes every byte so far decodable from the file, before the stream ends.
+    const partial = createGunzip();
+    const text = await new Promise<string>((resolve) => {
+      let acc = '';
+      partial.on('data', (b: Buffer) => (acc += b.toString()));
+      partial.on('error', () => resolve(acc));
+      partial.on('end', () => resolve(acc));
+      partial.end(readFileSync(at('flushed.jsonl.gz')));
+    });
+    assert.equal(text, '{"n":1}\n');
+    await g.end();
+  });
+
   it('writes jsonl to stdout, one string per batch, time first', async () => {
     const ctx = ctxStub();
     const sink = stdio.write!.create(writeOpts({}), ctx);
