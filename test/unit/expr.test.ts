@@ -8,7 +8,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CallExpr, Expr } from '../../src/lang/ast.js';
-import { FlumeError } from '../../src/lang/diagnostics.js';
+import { FlumeError, renderDiagnostic } from '../../src/lang/diagnostics.js';
 import {
   compareValues,
   compileExpr,
@@ -19,6 +19,7 @@ import {
   isTemplate,
   truthy,
   valuesEqual,
+  type CompiledFn,
   type ExprEnv,
 } from '../../src/lang/expr.js';
 import { builtinFunctions } from '../../src/lang/functions.js';
@@ -55,6 +56,8 @@ const P: Point = {
   emoji: '😀',
   tnum: T,
   pat: '^a.c$',
+  /** An hour after `time`, as a time value held in the point. */
+  when: new TimeValue(iso('2016-01-03T13:34:56.789Z')),
 };
 
 /** Names of every function called by an expression compiled here (for the coverage check at the end). */
@@ -91,6 +94,7 @@ function compileFails(text: string): FlumeError {
     compile(text);
   } catch (e) {
     assert.ok(e instanceof FlumeError, `expected a FlumeError, got ${String(e)}`);
+    assert.equal(e.exitCode, 2);
     return e;
   }
   assert.fail(`expected ${text} not to compile`);
@@ -127,6 +131,7 @@ describe('arithmetic', () => {
       ['-7 % 3', -1],
       ['7 % -3', 1],
       ['5.5 % 2', 1.5],
+      ['-a % 3', -2],
     ]);
   });
 
@@ -155,7 +160,9 @@ describe('arithmetic', () => {
       ['-s', null],
       ['1 + flag', null],
       ['l + 1', null],
+      ['l + l', null],
       ['o * 2', null],
+      ['o / 2', null],
     ]);
   });
 
@@ -166,6 +173,14 @@ describe('arithmetic', () => {
       ['a % 0', null],
       ['0 / 0', null],
       ['-1 / 0', null],
+    ]);
+  });
+
+  it('constant sub-expressions fold to the same values', () => {
+    table([
+      ['60 * 60 * 1000', 3_600_000],
+      ["'a' + 'b' == 'ab'", true],
+      ['1 / 0', null],
     ]);
   });
 
@@ -247,6 +262,8 @@ describe('comparisons', () => {
       ['l3 != [3, 1, 2]', false],
       ['o == {in: {deep: true}, k: 1}', true],
       ['o == {k: 1}', false],
+      ['l == [1]', false],
+      ["o['in'] != {deep: false}", true],
       ['/a/ == /a/', true],
       ['/a/i == /a/', false],
       ['[1] < [2]', false],
@@ -259,6 +276,7 @@ describe('comparisons', () => {
       ['missing == null', true],
       ['n == missing', true],
       ['n != missing', false],
+      ['n != null', false],
       ['z == null', false],
       ["'' == n", false],
       ['missing != 0', true],
@@ -344,6 +362,7 @@ describe('comparisons', () => {
       ["'q' in o", false],
       ['1 in o', false],
       ["'k' in {k: null}", true],
+      ["'deep' in o", false], // keys only, not nested ones
     ]);
   });
 
@@ -354,6 +373,7 @@ describe('comparisons', () => {
       ["'a' in n", false],
       ["'a' not in missing", true],
       ["'q' not in o", true],
+      ["'k' not in o", false],
       ['2 not in l', true],
       ['1 not in l', false],
       ["'b' not in s", false],
@@ -425,6 +445,8 @@ describe('comparisons', () => {
       ['time > now() - 3y', false],
       ['time > now() - 4y', true],
       ['time < now() - 4y + 2d', false],
+      ['time < when', true],
+      ['when - 1h == time', true],
     ]);
   });
 
@@ -442,7 +464,16 @@ describe('comparisons', () => {
       ['not missing', true],
       ['a > 1 and s == \'abc\'', true],
       ['a > 9 || s =~ /c$/', true],
+      ['a > 1 && s == "abc"', true],
     ]);
+  });
+
+  it('and / or short-circuit', () => {
+    let calls = 0;
+    const onCall = (c: CallExpr): CompiledFn | undefined => (c.name === 'boom' ? () => ++calls : undefined);
+    ev('false and boom()', P, { onCall });
+    ev('true or boom()', P, { onCall });
+    assert.equal(calls, 0);
   });
 });
 
@@ -473,7 +504,10 @@ describe('fields', () => {
       ['o[key]', 1],
       ["split(csv, ',')[1]", 'y'],
       ["split(csv, ',')[-1]", 'z'],
+      ['l[z]', 1],
+      ["o[lower('K')]", 1],
     ]);
+    assert.equal(ev("o['y z']", { o: { 'y z': 2 } }), 2);
   });
 
   it('anything not there is missing', () => {
@@ -489,9 +523,17 @@ describe('fields', () => {
       ['a[0]', undefined],
       ['o[s]', undefined],
       ['l[0.5]', undefined],
+      ['s.length', undefined],
+      ['o[0]', undefined],
+      ["split('a', ',')[5]", undefined],
+      ['[1, 2][i]', undefined],
+      ['[1, 2][0.5]', undefined],
     ]);
   });
 
+});
+
+describe('literals', () => {
   it('lists and objects are built afresh for every point', () => {
     const f = compile('[a, {b: b}]');
     const x = f(P);
@@ -500,6 +542,17 @@ describe('fields', () => {
     assert.notEqual(x, y);
     const g = compile('[1, 2]');
     assert.notEqual(g(P), g(P));
+    table([
+      ['[a, s, [1]]', [5, 'abc', [1]]],
+      ["{a: a, 'b c': s}", { a: 5, 'b c': 'abc' }],
+    ]);
+  });
+
+  it('a regex literal is a RegExp value', () => {
+    const re = ev('/a+/i');
+    assert.ok(re instanceof RegExp);
+    assert.equal(re.source, 'a+');
+    assert.equal(re.flags, 'i');
   });
 });
 
@@ -533,13 +586,18 @@ describe('truthiness (§11.20)', () => {
     for (const [name, v] of truthyValues) assert.equal(truthy(v), true, name);
   });
 
-  it('bool(), not and filter agree with truthy()', () => {
-    for (const [name, v] of [...falsy, ...truthyValues]) {
-      const p = { v };
-      assert.equal(ev('bool(v)', p), truthy(v), `bool(${name})`);
-      assert.equal(ev('not v', p), !truthy(v), `not ${name}`);
-      assert.equal(ev('v and true', p), truthy(v), `${name} and true`);
-      assert.equal(ev('v or false', p), truthy(v), `${name} or false`);
+  it('bool(), not, and, or agree with truthy()', () => {
+    for (const [want, values] of [
+      [false, falsy],
+      [true, truthyValues],
+    ] as const) {
+      for (const [name, v] of values) {
+        const p = { v };
+        assert.equal(ev('bool(v)', p), want, `bool(${name})`);
+        assert.equal(ev('not v', p), !want, `not ${name}`);
+        assert.equal(ev('v and true', p), want, `${name} and true`);
+        assert.equal(ev('v or false', p), want, `${name} or false`);
+      }
     }
   });
 });
@@ -552,6 +610,7 @@ describe('time arithmetic', () => {
     assert.equal(evTime('time + 1h30m'), iso('2016-01-03T14:04:56.789Z'));
     assert.equal(evTime('time + 1d - 1ms'), iso('2016-01-04T12:34:56.788Z'));
     assert.equal(ev('time - time'), 0);
+    assert.equal(ev('when - time'), 3_600_000);
     assert.equal(ev("time - parse_time('2016-01-03')"), 45_296_789);
     assert.equal(ev('now() - time'), NOW - T);
     assert.equal(evTime('now() - 1d'), iso('2019-12-31T00:00:00.000Z'));
@@ -655,6 +714,8 @@ describe('built-in functions', () => {
       ["min(1, 'a')", null],
       ['max(l)', null],
       ['min(a, neg)', -2.5],
+      ["max(['a', 'c', 'b'])", 'c'],
+      ['max([])', null],
     ]);
     assert.equal(evTime('max(time, now())'), NOW);
     assert.equal(evTime("min(time, parse_time('2017-01-01'))"), T);
@@ -695,6 +756,7 @@ describe('built-in functions', () => {
       ["endswith(s, 'ab')", false],
       ["startswith(s, '')", true],
       ["startswith(a, '5')", null],
+      ["startswith(missing, 'a')", null],
       ['endswith(s, 1)', null],
       ["contains(s, 'b')", true],
       ["contains(s, 'q')", false],
@@ -715,6 +777,7 @@ describe('built-in functions', () => {
       ["replace(s, 'z', 'y')", 'abc'],
       ["replace('a1b22c', /\\d+/, '#')", 'a#b#c'],
       ["replace('abc', /(b)/, '[$1]')", 'a[b]c'],
+      ["replace('hello', /l+/, '[$&]')", 'he[ll]o'],
       ["replace('aXbx', /x/i, '_')", 'a_b_'],
       ["replace('aXbx', /x/gi, '_')", 'a_b_'],
       ["replace(a, '5', '6')", null],
@@ -730,6 +793,7 @@ describe('built-in functions', () => {
       ["split('  a  b ')", ['a', 'b']],
       ["split('a b', ' ')", ['a', 'b']],
       ["split('', ',')", ['']],
+      ["split('a,b,,c', ',')", ['a', 'b', '', 'c']],
       ["split(s, 'z')", ['abc']],
       ["split(a, ',')", null],
       ['split(s, 1)', null],
@@ -765,6 +829,7 @@ describe('built-in functions', () => {
   it('str num int bool', () => {
     table([
       ['str(5)', '5'],
+      ['str(1.0)', '1'],
       ['str(1.50)', '1.5'],
       ['str(1e21)', '1e+21'],
       ['str(s)', 'abc'],
@@ -793,6 +858,7 @@ describe('built-in functions', () => {
       ['int(flag)', 1],
       ['int(1e400)', null],
       ['int(missing)', null],
+      ['int(l)', null],
       ['bool(a)', true],
       ['bool(z)', false],
       ["bool('0')", true],
@@ -821,6 +887,8 @@ describe('built-in functions', () => {
       ['exists(missing.k)', false],
       ["exists('o.k')", true],
       ["exists('o.q')", false],
+      ["exists(o['in'].deep)", true],
+      ["exists('o.in.deep')", true],
       ["exists(point['odd key'])", true],
       ['exists(l[1])', true],
       ['exists(l[2])', false],
@@ -831,6 +899,7 @@ describe('built-in functions', () => {
     assert.equal(e.diagnostic.code, 'bad-arguments');
     assert.equal(e.diagnostic.message, '`exists` takes a field path');
     assert.deepEqual(e.diagnostic.span, { start: 7, end: 8 });
+    assert.equal(compileFails('exists(a + 1)').diagnostic.code, 'bad-arguments');
   });
 
   it('now() is :now:, fixed for the run', () => {
@@ -902,6 +971,18 @@ describe('built-in functions', () => {
       ['weekday(l)', null],
     ]);
   });
+
+  it('lists every builtin with an arity, a signature and a doc', () => {
+    const names = builtinFunctions.map((b) => b.name);
+    for (const n of ['abs', 'ceil', 'floor', 'round', 'sqrt', 'log', 'log10', 'exp', 'pow', 'min', 'max', 'len', 'lower', 'upper', 'trim', 'startswith', 'endswith', 'contains', 'replace', 'split', 'substr', 'str', 'num', 'int', 'bool', 'is_null', 'exists', 'now', 'parse_time', 'format_time', 'year', 'month', 'day', 'hour', 'minute', 'second', 'weekday']) {
+      assert.ok(names.includes(n), n);
+    }
+    for (const b of builtinFunctions) {
+      assert.ok(b.signature.startsWith(`${b.name}(`), b.name);
+      assert.ok(b.doc.length > 0, b.name);
+      assert.ok(b.min <= b.max, b.name);
+    }
+  });
 });
 
 describe('calls: onCall, unknown functions, arity', () => {
@@ -928,6 +1009,21 @@ describe('calls: onCall, unknown functions, arity', () => {
     assert.equal(ev('round(total() / 3, 1)', P, { onCall }), 3.3);
   });
 
+  it('onCall is consulted first, for every call, in order', () => {
+    const seen: string[] = [];
+    const onCall = (c: CallExpr): CompiledFn | undefined => {
+      seen.push(c.name);
+      if (c.name === 'max' && c.args.length === 1) return () => 10;
+      if (c.name === 'min' && c.args.length === 1) return () => 4;
+      if (c.name === 'count') return () => 3;
+      return undefined;
+    };
+    assert.equal(ev('max(v) - min(v)', P, { onCall }), 6);
+    assert.equal(ev('count() * 2', P, { onCall }), 6);
+    assert.equal(ev('max(1, 2)', P, { onCall }), 2, 'declined: the scalar builtin');
+    assert.deepEqual(seen, ['max', 'min', 'count', 'max']);
+  });
+
   it('an unknown function is a compile error with a did-you-mean hint', () => {
     const e = compileFails('1 + lenn(s)');
     assert.equal(e.exitCode, 2);
@@ -938,6 +1034,11 @@ describe('calls: onCall, unknown functions, arity', () => {
     assert.deepEqual(compileFails('uper(s)').diagnostic.hints, ['did you mean `upper`?']);
     assert.deepEqual(compileFails('parse_tme(s)').diagnostic.hints, ['did you mean `parse_time`?']);
     assert.deepEqual(compileFails('zzzzzzz(1)').diagnostic.hints, []);
+    const text = 'v + rond(f)';
+    assert.equal(
+      renderDiagnostic(compileFails(text).diagnostic, text),
+      ['error[unknown-function]: unknown function `rond`', ' --> <program>:1:5', '  |', '1 | v + rond(f)', '  |     ^^^^', '  = hint: did you mean `round`?'].join('\n'),
+    );
   });
 
   it('a wrong number of arguments is a compile error naming the arity', () => {
@@ -958,6 +1059,13 @@ describe('calls: onCall, unknown functions, arity', () => {
       assert.deepEqual(e.diagnostic.hints, [hint], text);
       assert.deepEqual(e.diagnostic.span, { start: 0, end: text.length }, text);
     }
+    assert.equal(compileFails('lower()').diagnostic.message, '`lower` takes 1 argument, got 0');
+    assert.equal(compileFails('replace(s)').diagnostic.message, '`replace` takes 3 arguments, got 1');
+    const text = 'round(1, 2, 3)';
+    assert.equal(
+      renderDiagnostic(compileFails(text).diagnostic, text),
+      ['error[bad-arguments]: `round` takes 1 or 2 arguments, got 3', ' --> <program>:1:1', '  |', '1 | round(1, 2, 3)', '  | ^^^^^^^^^^^^^^', '  = hint: usage: round(x, digits?)'].join('\n'),
+    );
   });
 
   it('builtins take no keyword arguments', () => {
@@ -993,71 +1101,111 @@ describe('templates', () => {
     k: 'b',
   };
   const render = (text: string, p: Point = point): unknown => compileTemplate(text)(p);
+  /** Check a list of [template, expected text] pairs against `point` (or another point). */
+  const renders = (rows: [string, string][], p: Point = point): void => {
+    for (const [text, expected] of rows) assert.equal(render(text, p), expected, text);
+  };
 
   it('fields, nested paths and indexes', () => {
-    assert.equal(render('{a}'), '5');
-    assert.equal(render('{s} is {a}'), 'hi is 5');
-    assert.equal(render('{o.b}'), 'ob');
-    assert.equal(render('{o[b]}'), 'ob');
-    assert.equal(render("{o['b']}"), 'ob');
-    assert.equal(render('{o.c.d}'), '1');
-    assert.equal(render('{l[1]}'), '20');
-    assert.equal(render('{l[-1]}'), '20');
-    assert.equal(render('{odd key}'), '7');
+    renders([
+      ['{a}', '5'],
+      ['{s} is {a}', 'hi is 5'],
+      ['{o.b}', 'ob'],
+      ['{o[b]}', 'ob'],
+      ["{o['b']}", 'ob'],
+      ['{o.c.d}', '1'],
+      ['{l[1]}', '20'],
+      ['{l[-1]}', '20'],
+      ['{odd key}', '7'],
+    ]);
+    assert.equal(render('{o[y z]}', { o: { 'y z': 2 } }), '2');
   });
 
   it('missing fields and null render as empty strings (§11.10)', () => {
-    assert.equal(render('[{missing}]'), '[]');
-    assert.equal(render('[{n}]'), '[]');
-    assert.equal(render('[{o.q}]'), '[]');
-    assert.equal(render('[{missing:.2f}]'), '[]');
+    renders([
+      ['[{missing}]', '[]'],
+      ['[{n}]', '[]'],
+      ['[{o.q}]', '[]'],
+      ['[{missing:.2f}]', '[]'],
+      ['[{missing:>3}]', '[   ]'],
+    ]);
   });
 
   it('values print as JSON does, times as ISO (§11.24)', () => {
-    assert.equal(render('{a}|{f}|{big}|{t}'), '5|2.5|1e+21|true');
-    assert.equal(render('{l}'), '[10,20]');
-    assert.equal(render('{o.c}'), '{"d":1}');
-    assert.equal(render('{time}'), '2016-01-03T12:34:56.789Z');
+    renders([
+      ['{a}|{f}|{big}|{t}', '5|2.5|1e+21|true'],
+      ['{l}', '[10,20]'],
+      ['{o.c}', '{"d":1}'],
+      ['{time}', '2016-01-03T12:34:56.789Z'],
+    ]);
+    assert.equal(render('{x}', { x: 0.1 }), '0.1');
+    assert.equal(render('{when}', { when: new TimeValue(1452857405000) /* 2016-01-15T11:30:05Z */ }), '2016-01-15T11:30:05.000Z', 'a time value held in the point');
   });
 
   it('format specs: {x:.2f} and friends', () => {
-    assert.equal(render('{x:.2f}'), '3.14');
-    assert.equal(render('{a:.2f}'), '5.00');
-    assert.equal(render('{neg:.1f}'), '-3.5');
-    assert.equal(render('{a:+d}'), '+5');
-    assert.equal(render('{a:05d}'), '00005');
-    assert.equal(render('{a:>4}'), '   5');
-    assert.equal(render('{s:<4}|'), 'hi  |');
-    assert.equal(render('{s:^6}'), '  hi  ');
-    assert.equal(render('{s:*<5}'), 'hi***');
-    assert.equal(render('{num:,.2f}'), '1,234,567.89');
-    assert.equal(render('{p:.1%}'), '25.6%');
-    assert.equal(render('{x:e}'), '3.141590e+00');
-    assert.equal(render('{a:x}'), '5');
-    assert.equal(render('{s!r}'), '"hi"');
+    renders([
+      ['{x:.2f}', '3.14'],
+      ['{a:.2f}', '5.00'],
+      ['{neg:.1f}', '-3.5'],
+      ['{a:+d}', '+5'],
+      ['{a:05d}', '00005'],
+      ['{a:>4}', '   5'],
+      ['{s:<4}|', 'hi  |'],
+      ['{s:^6}', '  hi  '],
+      ['{s:*<5}', 'hi***'],
+      ['{num:,.2f}', '1,234,567.89'],
+      ['{p:.1%}', '25.6%'],
+      ['{x:e}', '3.141590e+00'],
+      ['{a:x}', '5'],
+      ['{s!r}', '"hi"'],
+    ]);
+  });
+
+  it('format specs: default alignment, zero padding, signs, grouping, bases, precision of strings', () => {
+    renders(
+      [
+        ['{v:5}|{s:7}|', '    5|hello  |'],
+        ['{s:>7}|{s:^9}|{s:*<7}', '  hello|  hello  |hello**'],
+        ['{f:08.3f}', '0003.142'],
+        ['{m:08.3f}', '-003.142'],
+        ['{v:+d} {w:+d}', '+5 -5'],
+        ['{g:,}', '1,234,567'],
+        ['{h:x} {h:#x} {h:X} {h:b} {h:o}', 'ff 0xff FF 11111111 377'],
+        ['{e:e}', '1.500000e+06'],
+        ['{f:.3}', '3.14'],
+        ['{s:.3}', 'hel'],
+      ],
+      { v: 5, w: -5, f: 3.14159, m: -3.14159, s: 'hello', g: 1234567, h: 255, e: 1500000 },
+    );
   });
 
   // BUG (src/lang/expr.ts, formatNumber): `g` (and a bare precision) never
-  // switch to exponent notation, unlike Python's str.format.
+  // switched to exponent notation, unlike Python's str.format.
   it("{x:g} and {x:.3} use exponent notation for large and small numbers, as Python's format", () => {
-    assert.equal(render('{num:g}'), '1.23457e+06');
-    assert.equal(render('{num:.3g}'), '1.23e+06');
-    assert.equal(render('{num:.3}'), '1.23e+06');
-    assert.equal(compileTemplate('{v:g}')({ v: 0.00001234 }), '1.234e-05');
-    assert.equal(render('{x:g}'), '3.14159');
-    assert.equal(render('{a:.3g}'), '5');
+    renders([
+      ['{num:g}', '1.23457e+06'],
+      ['{num:.3g}', '1.23e+06'],
+      ['{num:.3}', '1.23e+06'],
+      ['{x:g}', '3.14159'],
+      ['{a:.3g}', '5'],
+    ]);
+    assert.equal(render('{v:g}', { v: 0.00001234 }), '1.234e-05');
   });
 
   it('times take time formats', () => {
-    assert.equal(render('{time:%Y-%m-%d}'), '2016-01-03');
-    assert.equal(render('{time:yyyy/MM}'), '2016/01');
+    renders([
+      ['{time:%Y-%m-%d}', '2016-01-03'],
+      ['{time:yyyy/MM}', '2016/01'],
+    ]);
   });
 
   it('{{ and }} are literal braces', () => {
-    assert.equal(render('{{x}}'), '{x}');
-    assert.equal(render('{{{a}}}'), '{5}');
-    assert.equal(render('}}'), '}');
-    assert.equal(render('{{a}} = {a}'), '{a} = 5');
+    renders([
+      ['{{x}}', '{x}'],
+      ['{{{a}}}', '{5}'],
+      ['}}', '}'],
+      ['{{a}} = {a}', '{a} = 5'],
+    ]);
   });
 
   it('isTemplate: a placeholder or an escaped brace', () => {
@@ -1066,8 +1214,11 @@ describe('templates', () => {
   });
 
   it('text that is not a placeholder stays as written', () => {
-    assert.equal(render('{"json": {a}}'), '{"json": 5}');
-    assert.equal(render('a { b'), 'a { b');
+    renders([
+      ['{"json": {a}}', '{"json": 5}'],
+      ['a { b', 'a { b'],
+      ['{} {s', '{} {s'],
+    ]);
   });
 
   it('rendered without a point, every field is empty (§11.10)', () => {
@@ -1082,6 +1233,7 @@ describe('templates', () => {
     assert.equal(cv('a + 1'), 6);
     // Only a literal is a template: joining makes a plain string.
     assert.equal(cv("'{a}' + 'x'"), '{a}x');
+    assert.equal(compileExpr(parseExpression("'n={a}'"), { now: NOW })(point), 'n={a}', 'compileExpr does not interpolate');
   });
 });
 
@@ -1096,11 +1248,21 @@ describe('value rules (exported)', () => {
     assert.equal(compareValues(null, null), undefined);
     assert.equal(compareValues([1], [1]), undefined);
     assert.equal(compareValues(NaN, 1), undefined);
+    assert.equal(compareValues(new TimeValue(1), 1), undefined);
+  });
+
+  it('compareValues orders strings by code point', () => {
+    // U+FF5E (one UTF-16 unit, 0xFF5E) sorts before U+1F600 (surrogates 0xD83D…): by units it would not.
+    assert.equal(compareValues('\uff5e', '😀'), -1);
+    assert.equal(compareValues('😀', '\uff5e'), 1);
+    assert.equal(compareValues('a', 'ab'), -1);
   });
 
   it('valuesEqual is deep, kind-strict, null equals missing', () => {
     assert.equal(valuesEqual({ a: [1, { b: 2 }] }, { a: [1, { b: 2 }] }), true);
     assert.equal(valuesEqual({ a: 1 }, { a: 1, b: undefined }), false);
+    assert.equal(valuesEqual({ a: 1 }, { a: 1, b: 2 }), false);
+    assert.equal(valuesEqual([1, 2], [2, 1]), false);
     assert.equal(valuesEqual(null, undefined), true);
     assert.equal(valuesEqual(1, '1'), false);
     assert.equal(valuesEqual(new TimeValue(7), new TimeValue(7)), true);
@@ -1116,10 +1278,12 @@ describe('constantValue', () => {
     assert.deepEqual(cv('1'), { ok: true, value: 1 });
     assert.deepEqual(cv("'x'"), { ok: true, value: 'x' });
     assert.deepEqual(cv('null'), { ok: true, value: null });
+    assert.deepEqual(cv('None'), { ok: true, value: null });
     assert.deepEqual(cv("[1, 'a', [true]]"), { ok: true, value: [1, 'a', [true]] });
     assert.deepEqual(cv('{a: 1, b: [None]}'), { ok: true, value: { a: 1, b: [null] } });
     assert.deepEqual(cv('60 * 60'), { ok: true, value: 3600 });
     assert.deepEqual(cv('-1'), { ok: true, value: -1 });
+    assert.deepEqual(cv('-2.5'), { ok: true, value: -2.5 });
     assert.deepEqual(cv('-(2 + 3)'), { ok: true, value: -5 });
     assert.deepEqual(cv("'a' + 'b'"), { ok: true, value: 'ab' });
     assert.deepEqual(cv('not true'), { ok: true, value: false });
@@ -1137,7 +1301,7 @@ describe('constantValue', () => {
   });
 
   it('fields, calls and operators on durations are not constant', () => {
-    for (const t of ['a', 'a.b', 'now()', 'len(s)', '[a]', '{k: b}', '5m * 2', '-a', 'l[0]']) assert.deepEqual(cv(t), { ok: false }, t);
+    for (const t of ['a', 'a.b', 'now()', 'len(s)', '[a]', '{k: b}', '5m * 2', '-a', 'a + 1', '[1, a]', 'l[0]']) assert.deepEqual(cv(t), { ok: false }, t);
   });
 });
 
