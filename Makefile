@@ -16,8 +16,9 @@ setup:
 build:
 	npx tsc -p tsconfig.json && node scripts/bundle.mjs
 
+# Sources, tests and scripts (tsx runs the tests without checking types).
 typecheck:
-	npx tsc -p tsconfig.json --noEmit
+	npx tsc -p tsconfig.test.json
 
 unit:
 	$(NODE_TEST) $(UNIT)

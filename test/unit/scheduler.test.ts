@@ -648,6 +648,7 @@ describe('(k) MergeNode by hand', () => {
       mark(w: number): Maybe {
         calls.push(['mark', w]);
       },
+      flush(): Maybe {},
       end(): Maybe {
         calls.push(['end']);
       },
@@ -778,6 +779,7 @@ describe('(k) MergeNode by hand', () => {
       push: () => new Promise<void>((res) => (resolveWrite = res)),
       mark: () => undefined,
       end: () => undefined,
+      flush: () => undefined,
     };
     const m = new MergeNode(1, next);
     const r = m.input(0).push([pt(1, 'a')]);

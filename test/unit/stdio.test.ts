@@ -74,6 +74,7 @@ function outStub(stopAfter = Infinity): Out {
     marks,
     done: false,
     points: () => batches.flat(),
+    flushed: () => Promise.resolve(),
     push(batch) {
       batches.push([...batch]);
       if (o.points().length >= stopAfter) o.done = true;
