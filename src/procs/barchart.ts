@@ -19,7 +19,7 @@ export const barchart = defineSink({
     {
       title: 'points per host',
       program: "emit(points=[{host:'db1'}, {host:'web1'}, {host:'web1'}]) | reduce(n=count(), by=[host]) | barchart(category='host', value='n', width=30)",
-      output: 'n by host\ndb1  │███████▌ 1\nweb1 │███████████████ 2\n■ n',
+      output: 'n by host\ndb1  │██████████▌ 1\nweb1 │█████████████████████ 2\n■ n',
     },
   ],
   create(opts, ctx) {

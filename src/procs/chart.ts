@@ -225,7 +225,7 @@ export const chart = defineSink({
     {
       title: 'a bar chart of two hosts, as printed to a pipe',
       program: "emit(points=[{host:'db1', n:4}, {host:'web1', n:8}]) | chart('bar', x='host', y=[n], width=30)",
-      output: 'n by host\ndb1  │███████▌ 4\nweb1 │███████████████ 8\n■ n',
+      output: 'n by host\ndb1  │██████████▌ 4\nweb1 │█████████████████████ 8\n■ n',
     },
     {
       title: 'a line per host over time',
