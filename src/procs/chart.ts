@@ -73,6 +73,8 @@ export interface TerminalTarget {
   tty: boolean;
   columns: number;
   rows: number;
+  /** A live chart redraws at most this often (tests set 0). */
+  redrawMs: number;
 }
 
 /** A stream is a terminal when it says so (tests substitute a stream with `isTTY`, `columns`, `rows`). */
@@ -84,6 +86,7 @@ export function terminalTarget(stream: NodeJS.WritableStream): TerminalTarget {
     tty,
     columns: tty && typeof s.columns === 'number' && s.columns > 0 ? s.columns : FALLBACK_COLUMNS,
     rows: tty && typeof s.rows === 'number' && s.rows > 0 ? s.rows : FALLBACK_ROWS,
+    redrawMs: REDRAW_MS,
   };
 }
 
@@ -104,7 +107,7 @@ function model(s: ChartSettings): ChartModel {
   return new ChartModel({ type: s.type, x: s.x, y: s.y, by: s.by, byIfPresent: s.byIfPresent === true, limit: s.limit });
 }
 
-class TerminalChart implements SinkInstance {
+export class TerminalChart implements SinkInstance {
   private readonly data: ChartModel;
   private ascii: AsciiChart | undefined;
   private drawnVersion = -1;
@@ -113,7 +116,7 @@ class TerminalChart implements SinkInstance {
 
   constructor(
     private readonly s: ChartSettings,
-    private readonly ctx: CreateContext,
+    private readonly ctx: Pick<CreateContext, 'drop'>,
     private readonly target: TerminalTarget,
   ) {
     this.data = model(s);
@@ -126,7 +129,7 @@ class TerminalChart implements SinkInstance {
   /** A window closed (the watermark moved): redraw in place, in a terminal only, at most every REDRAW_MS. */
   mark(): void | Promise<void> {
     if (!this.target.tty || this.data.version === this.drawnVersion) return;
-    if (Date.now() - this.lastDraw < REDRAW_MS) return;
+    if (Date.now() - this.lastDraw < this.target.redrawMs) return;
     return this.draw();
   }
 
