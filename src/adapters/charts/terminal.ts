@@ -200,7 +200,7 @@ function renderPlot(data: ChartData, ascii: AsciiChart, o: TerminalOptions, used
 }
 
 function yTitle(data: ChartData, o: TerminalOptions): string {
-  const unit = o.unit !== undefined && o.unit !== '' ? ` (${o.unit})` : '';
+  const unit = o.unit !== undefined && o.unit !== '' ? ` (${o.unit.trim()})` : '';
   return data.yFields.join(', ') + unit;
 }
 
@@ -369,7 +369,7 @@ function renderBars(data: ChartData, o: TerminalOptions): string[] {
       valueWidth = Math.max(valueWidth, formatValue(v, o.unit).length);
     }
   const room = Math.max(5, o.columns - catWidth - (several ? serWidth + 2 : 0) - valueWidth - 4);
-  const unit = o.unit !== undefined && o.unit !== '' ? ` (${o.unit})` : '';
+  const unit = o.unit !== undefined && o.unit !== '' ? ` (${o.unit.trim()})` : '';
   const out: string[] = [`${data.yFields.join(', ')}${unit} by ${data.xField}`];
   for (const c of categories) {
     names.forEach((n, i) => {

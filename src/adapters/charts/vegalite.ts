@@ -38,7 +38,7 @@ function rows(data: ChartData): Row[] {
 }
 
 function yTitle(data: ChartData, unit: string | undefined): string {
-  return data.yFields.join(', ') + (unit !== undefined && unit !== '' ? ` (${unit})` : '');
+  return data.yFields.join(', ') + (unit !== undefined && unit !== '' ? ` (${unit.trim()})` : '');
 }
 
 function xEncoding(data: ChartData): Record<string, unknown> {
