@@ -14,6 +14,7 @@ import type { SinkInstance, SourceInstance, SourceOutput } from '../runtime/comp
 import type { Batch, Point } from '../runtime/point.js';
 import type { FormatDef, Parser, Serializer } from './formats/types.js';
 import { formatForPath } from './formats/index.js';
+import { readProgress, type ReadProgress } from './progress.js';
 import { compileError, FlumeError, runtimeError } from '../lang/diagnostics.js';
 import {
   commonReadOptions,
@@ -131,19 +132,25 @@ class StdioSource implements SourceInstance {
   private async readFile(file: string, out: SourceOutput): Promise<void> {
     const gzip = wantsGzip(this.plan.compression, file);
     let stream: Readable;
+    let progress: ReadProgress | undefined;
     try {
       // Opening first turns a file that vanished after the glob into a clear error.
       const fh = await open(file, 'r');
+      progress = readProgress(file, (await fh.stat()).size, this.ctx.env);
       stream = fh.createReadStream({ highWaterMark: CHUNK });
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       throw runtimeError('no-such-file', code === 'ENOENT' ? `no such file: ${file}` : `cannot read ${file}: ${errnoMessage(e)}`);
     }
-    await this.readStream(stream, file, out, gzip);
+    try {
+      await this.readStream(stream, file, out, gzip, progress);
+    } finally {
+      progress?.done();
+    }
   }
 
   /** Read a byte stream to its end (or until downstream is done), one batch per chunk. */
-  private async readStream(src: Readable, where: string, out: SourceOutput, gzip: boolean): Promise<void> {
+  private async readStream(src: Readable, where: string, out: SourceOutput, gzip: boolean, progress?: ReadProgress): Promise<void> {
     const dec = this.decoder(where);
     let input: Readable = src;
     let gunzip: ReturnType<typeof createGunzip> | undefined;
@@ -159,8 +166,15 @@ class StdioSource implements SourceInstance {
         ? (src as Readable).iterator({ destroyOnReturn: false })
         : input;
     try {
+      let points = 0;
       for await (const chunk of iterable) {
-        await pushBatch(out, dec.feed(chunk as Buffer | string));
+        const batch = dec.feed(chunk as Buffer | string);
+        if (progress !== undefined) {
+          points += batch.length;
+          // Bytes of the file itself (compressed ones for gzip), to compare with its size.
+          progress.update((src as Readable & { bytesRead: number }).bytesRead, points);
+        }
+        await pushBatch(out, batch);
         if (this.stopped(out)) return;
       }
     } catch (e) {
