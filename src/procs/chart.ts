@@ -148,12 +148,18 @@ export class TerminalChart implements SinkInstance {
       title: this.s.title,
       unit: this.s.unit,
     });
-    // In place: back to the first line of the previous drawing, clear below, draw again.
-    const back = t.tty && this.drawnLines > 0 ? `\x1b[${this.drawnLines}A\r\x1b[J` : '';
     this.drawnVersion = this.data.version;
-    this.drawnLines = lines.length;
     this.lastDraw = Date.now();
-    await writeText(t.stream, back + lines.join('\n') + '\n');
+    if (!t.tty) {
+      await writeText(t.stream, lines.join('\n') + '\n');
+      return;
+    }
+    // In place: back to the first line of the previous drawing and overwrite it line by line, clearing each line's
+    // rest and, at the end, what a taller previous drawing left below. (Clearing the whole screen instead would push
+    // every frame into the scrollback of terminals such as tmux.)
+    const back = this.drawnLines > 0 ? `\x1b[${this.drawnLines}A\r` : '';
+    this.drawnLines = lines.length;
+    await writeText(t.stream, back + lines.join('\x1b[K\n') + '\x1b[K\n\x1b[J');
   }
 }
 

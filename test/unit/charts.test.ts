@@ -143,7 +143,9 @@ describe('chart: in a terminal', () => {
     await sink.mark!(60_000);
     await flush();
     assert.equal(writes.length, 2);
-    assert.ok(writes[1]!.startsWith(`\x1b[${lines}A\r\x1b[J`), 'moves up over the previous chart and clears it');
+    assert.ok(writes[1]!.startsWith(`\x1b[${lines}A\r`), 'moves up over the previous chart');
+    assert.ok(writes[1]!.endsWith('\x1b[K\n\x1b[J'), 'and clears what the previous one left below');
+    assert.equal(writes[1]!.split('\n').length - 1, lines, 'as many lines as the terminal allows, again');
     assert.doesNotMatch(first, /00:00:45/);
     assert.match(writes[1]!, /00:00:45/, 'the time axis now spans the new window');
 
