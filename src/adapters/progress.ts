@@ -38,6 +38,7 @@ export class ReadProgress {
     private readonly total: number,
     private readonly target: ProgressTarget,
     private readonly now: () => number = Date.now,
+    private readonly delayMs = progressSettings.delayMs,
   ) {
     this.started = now();
   }
@@ -45,7 +46,7 @@ export class ReadProgress {
   /** After each chunk: cheap unless a redraw is due. */
   update(bytes: number, points: number): void {
     const t = this.now();
-    if (t - this.started < progressSettings.delayMs || t - this.lastShown < progressSettings.everyMs) return;
+    if (t - this.started < this.delayMs || t - this.lastShown < progressSettings.everyMs) return;
     this.lastShown = t;
     this.shown = true;
     this.target.write('\r\x1b[K' + this.line(bytes, points, t));
@@ -67,7 +68,10 @@ export class ReadProgress {
   }
 }
 
-/** A progress line for reading `name` (of `total` bytes), or undefined when stderr is not a terminal or it is turned off. */
+/**
+ * A progress line for reading `name` (of `total` bytes), or undefined when stderr is not a terminal or
+ * `FLUME_PROGRESS=0`. `FLUME_PROGRESS=1` shows it from the start of every read, not only long ones.
+ */
 export function readProgress(
   name: string,
   total: number,
@@ -75,5 +79,5 @@ export function readProgress(
   target: ProgressTarget = process.stderr,
 ): ReadProgress | undefined {
   if (target.isTTY !== true || env['FLUME_PROGRESS'] === '0') return undefined;
-  return new ReadProgress(name, total, target);
+  return new ReadProgress(name, total, target, Date.now, env['FLUME_PROGRESS'] === '1' ? 0 : progressSettings.delayMs);
 }

@@ -5,6 +5,7 @@
  */
 import { createWriteStream, openSync, statSync, type Stats } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createGunzip, createGzip, type Gzip } from 'node:zlib';
 import type { Readable, Writable } from 'node:stream';
@@ -136,7 +137,7 @@ class StdioSource implements SourceInstance {
     try {
       // Opening first turns a file that vanished after the glob into a clear error.
       const fh = await open(file, 'r');
-      progress = readProgress(file, (await fh.stat()).size, this.ctx.env);
+      progress = readProgress(basename(file), (await fh.stat()).size, this.ctx.env);
       stream = fh.createReadStream({ highWaterMark: CHUNK });
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
@@ -423,7 +424,9 @@ export const stdio = defineAdapter({
     'appended data like `tail -F` (with a glob, the last file is followed), survives rotation (a new file at the ' +
     'path) and truncation, and stops with the run (Ctrl-C). Followed data is live: points without the time field ' +
     'are stamped on arrival (unless `time=null`), and the watermark advances with the clock while idle. A missing ' +
-    'file, or a glob matching nothing, is an error (exit 1).\n\n' +
+    'file, or a glob matching nothing, is an error (exit 1). While stderr is a terminal, a file read that takes more than a ' +
+    'second shows a progress line there (bytes read of the total, points per second), removed at the end; ' +
+    '`FLUME_PROGRESS=0` turns it off, `FLUME_PROGRESS=1` shows it from the start.\n\n' +
     'Writing: stdout, or `file` (truncated unless `append=true`; gzip when it ends in `.gz` or ' +
     "`compression='gzip'`); the format defaults from the extension like reading. A closed stdout (`| head`) ends " +
     'output quietly.',
