@@ -137,7 +137,21 @@ export class TerminalChart implements SinkInstance {
     if (this.data.version !== this.drawnVersion || this.drawnLines === 0) await this.draw();
   }
 
+  /** The reader went away (`| head`): stop drawing quietly, as write('stdio') does. */
+  private closed = false;
+  private watching = false;
+
+  private watchStream(): void {
+    if (this.watching) return;
+    this.watching = true;
+    this.target.stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') this.closed = true;
+    });
+  }
+
   private async draw(): Promise<void> {
+    this.watchStream();
+    if (this.closed) return;
     this.ascii ??= ((await import('asciichart')) as unknown as { default: AsciiChart }).default;
     const { renderTerminal } = await import('../adapters/charts/terminal.js');
     const t = this.target;

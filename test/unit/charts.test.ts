@@ -103,6 +103,11 @@ describe('chart: data rules', () => {
     assert.match(r.error ?? '', /cannot tell the chart format of `x.jpg`/);
     assert.equal(r.exitCode, 2);
   });
+  it('a file that cannot be written is a runtime error naming the stage', async () => {
+    const r = await runProgram("emit(points=[{time:'2016-01-01', v:1}]) | chart(file='/nonexistent-dir/x.svg')");
+    assert.match(r.error ?? '', /chart \(1:\d+\): cannot write \/nonexistent-dir\/x\.svg/);
+    assert.equal(r.exitCode, 1);
+  });
   it('timechart takes yvalue or value, not both', async () => {
     const r = await runProgram("emit(limit=1) | timechart(yvalue='a', value='b')");
     assert.match(r.error ?? '', /give `yvalue` or `value`, not both/);
