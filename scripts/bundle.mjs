@@ -11,7 +11,7 @@ await build({
   outfile: 'dist/flume.mjs',
   sourcemap: true,
   // Loaded on demand only (rc files; heavy adapter clients).
-  external: ['jiti', 'kafkajs', 'dockerode', '@elastic/elasticsearch', 'avsc'],
+  external: ['jiti', 'kafkajs', 'dockerode', '@elastic/elasticsearch', 'avsc', 'asciichart', 'vega', 'vega-lite', 'vega-embed', '@resvg/resvg-js'],
   banner: { js: "import { createRequire as __flumeRequire } from 'node:module'; const require = __flumeRequire(import.meta.url);" },
   logLevel: 'warning',
 });

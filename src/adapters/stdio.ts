@@ -5,6 +5,7 @@
  */
 import { createWriteStream, openSync, statSync, type Stats } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createGunzip, createGzip, type Gzip } from 'node:zlib';
 import type { Readable, Writable } from 'node:stream';
@@ -14,6 +15,7 @@ import type { SinkInstance, SourceInstance, SourceOutput } from '../runtime/comp
 import type { Batch, Point } from '../runtime/point.js';
 import type { FormatDef, Parser, Serializer } from './formats/types.js';
 import { formatForPath } from './formats/index.js';
+import { readProgress, type ReadProgress } from './progress.js';
 import { compileError, FlumeError, runtimeError } from '../lang/diagnostics.js';
 import {
   commonReadOptions,
@@ -131,19 +133,25 @@ class StdioSource implements SourceInstance {
   private async readFile(file: string, out: SourceOutput): Promise<void> {
     const gzip = wantsGzip(this.plan.compression, file);
     let stream: Readable;
+    let progress: ReadProgress | undefined;
     try {
       // Opening first turns a file that vanished after the glob into a clear error.
       const fh = await open(file, 'r');
+      progress = readProgress(basename(file), (await fh.stat()).size, this.ctx.env);
       stream = fh.createReadStream({ highWaterMark: CHUNK });
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       throw runtimeError('no-such-file', code === 'ENOENT' ? `no such file: ${file}` : `cannot read ${file}: ${errnoMessage(e)}`);
     }
-    await this.readStream(stream, file, out, gzip);
+    try {
+      await this.readStream(stream, file, out, gzip, progress);
+    } finally {
+      progress?.done();
+    }
   }
 
   /** Read a byte stream to its end (or until downstream is done), one batch per chunk. */
-  private async readStream(src: Readable, where: string, out: SourceOutput, gzip: boolean): Promise<void> {
+  private async readStream(src: Readable, where: string, out: SourceOutput, gzip: boolean, progress?: ReadProgress): Promise<void> {
     const dec = this.decoder(where);
     let input: Readable = src;
     let gunzip: ReturnType<typeof createGunzip> | undefined;
@@ -159,8 +167,15 @@ class StdioSource implements SourceInstance {
         ? (src as Readable).iterator({ destroyOnReturn: false })
         : input;
     try {
+      let points = 0;
       for await (const chunk of iterable) {
-        await pushBatch(out, dec.feed(chunk as Buffer | string));
+        const batch = dec.feed(chunk as Buffer | string);
+        if (progress !== undefined) {
+          points += batch.length;
+          // Bytes of the file itself (compressed ones for gzip), to compare with its size.
+          progress.update((src as Readable & { bytesRead: number }).bytesRead, points);
+        }
+        await pushBatch(out, batch);
         if (this.stopped(out)) return;
       }
     } catch (e) {
@@ -424,7 +439,9 @@ export const stdio = defineAdapter({
     'appended data like `tail -F` (with a glob, the last file is followed), survives rotation (a new file at the ' +
     'path) and truncation, and stops with the run (Ctrl-C). Followed data is live: points without the time field ' +
     'are stamped on arrival (unless `time=null`), and the watermark advances with the clock while idle. A missing ' +
-    'file, or a glob matching nothing, is an error (exit 1).\n\n' +
+    'file, or a glob matching nothing, is an error (exit 1). While stderr is a terminal, a file read that takes more than a ' +
+    'second shows a progress line there (bytes read of the total, points per second), removed at the end; ' +
+    '`FLUME_PROGRESS=0` turns it off, `FLUME_PROGRESS=1` shows it from the start.\n\n' +
     'Writing: stdout, or `file` (truncated unless `append=true`; gzip when it ends in `.gz` or ' +
     "`compression='gzip'`); the format defaults from the extension like reading. A closed stdout (`| head`) ends " +
     'output quietly.',

@@ -23,10 +23,15 @@ import { pace } from './pace.js';
 import { reorder } from './reorder.js';
 import { merge } from './merge.js';
 import { write } from './write.js';
+import { chart } from './chart.js';
+import { barchart } from './barchart.js';
+import { linechart } from './linechart.js';
+import { timechart } from './timechart.js';
 
 export const procs: readonly StageDef[] = [
   emit, read, seq,
   filter, put, keep, remove, rename, head, tail, skip, uniq, sort, reduce, split,
   join, union, intersect, diff, pace, reorder, merge,
   write,
+  chart, barchart, linechart, timechart,
 ];

@@ -3,6 +3,7 @@
  * scripts/services/run.sh) starts them and exports their addresses; a test whose
  * service is not there fails with how to start it, never skips.
  */
+import { existsSync } from 'node:fs';
 import { request } from 'node:http';
 
 /** Fails the calling test with how to start the service. */
@@ -39,4 +40,13 @@ export async function dockerSocket(): Promise<string> {
     serviceMissing('docker', host, (e as Error).message);
   }
   return socketPath;
+}
+
+/** Debian's chromium (installed by `make setup`), for opening html charts headless. */
+export function chromiumPath(): string {
+  const path = process.env['FLUME_TEST_CHROMIUM'] ?? '/usr/bin/chromium';
+  if (!existsSync(path)) {
+    throw new Error(`chromium is not installed at ${path}.\nInstall it with: make setup   (or: apt-get install -y chromium)`);
+  }
+  return path;
 }
