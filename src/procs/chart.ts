@@ -127,7 +127,7 @@ export class TerminalChart implements SinkInstance {
   }
 
   /** A window closed (the watermark moved): redraw in place, in a terminal only, at most every REDRAW_MS. */
-  mark(): void | Promise<void> {
+  mark(_watermark?: number): void | Promise<void> {
     if (!this.target.tty || this.data.version === this.drawnVersion) return;
     if (Date.now() - this.lastDraw < this.target.redrawMs) return;
     return this.draw();
