@@ -24,8 +24,25 @@ const IDLE_LAG_MS = 1000;
 
 interface Line {
   ns: bigint;
-  id: string;
+  /** `<container id>/<stream>`: positions are kept per stream (see {@link streamKey}). */
+  key: string;
   point: Point;
+}
+
+const STREAMS: readonly StreamName[] = ['stdout', 'stderr'];
+
+/**
+ * The engine stamps stdout and stderr in separate copiers, so a container's
+ * log is in time order per stream only: a stderr line may be stored after a
+ * later-stamped stdout line. Positions are therefore per stream.
+ */
+function streamKey(id: string, stream: StreamName): string {
+  return `${id}/${stream}`;
+}
+
+/** A container with a terminal has one stream, reported as stdout. */
+function streamsOf(c: ContainerInfo): readonly StreamName[] {
+  return c.tty ? ['stdout'] : STREAMS;
 }
 
 /** Lines of one container stream being joined (multiline). */
@@ -52,12 +69,13 @@ interface Plan {
   startAtEnd: boolean;
 }
 
-/** The checkpoint file: the last timestamp sent per container, in nanoseconds. */
+/** The checkpoint file: the last timestamp sent per container and stream, in nanoseconds since the epoch. */
 interface CheckpointFile {
   version: 1;
-  containers: Record<string, string>;
+  containers: Record<string, Partial<Record<StreamName, string>>>;
 }
 
+/** Positions by {@link streamKey}. */
 export async function loadCheckpoint(path: string): Promise<Map<string, bigint> | undefined> {
   let text: string;
   try {
@@ -69,7 +87,12 @@ export async function loadCheckpoint(path: string): Promise<Map<string, bigint> 
   try {
     const f = JSON.parse(text) as CheckpointFile;
     const m = new Map<string, bigint>();
-    for (const [id, ns] of Object.entries(f.containers ?? {})) m.set(id, BigInt(ns));
+    for (const [id, streams] of Object.entries(f.containers ?? {})) {
+      for (const s of STREAMS) {
+        const ns = streams[s];
+        if (ns !== undefined) m.set(streamKey(id, s), BigInt(ns));
+      }
+    }
     return m;
   } catch (e) {
     throw runtimeError('read-error', `the checkpoint ${path} is not valid: ${(e as Error).message}`, ['delete it to start over']);
@@ -78,7 +101,10 @@ export async function loadCheckpoint(path: string): Promise<Map<string, bigint> 
 
 async function saveCheckpoint(path: string, positions: ReadonlyMap<string, bigint>): Promise<void> {
   const f: CheckpointFile = { version: 1, containers: {} };
-  for (const [id, ns] of positions) f.containers[id] = ns.toString();
+  for (const [key, ns] of positions) {
+    const [id, stream] = key.split('/') as [string, StreamName];
+    (f.containers[id] ??= {})[stream] = ns.toString();
+  }
   // Write then rename: a crash mid-write leaves the previous checkpoint intact.
   const tmp = `${path}.tmp`;
   await writeFile(tmp, JSON.stringify(f) + '\n');
@@ -87,9 +113,9 @@ async function saveCheckpoint(path: string, positions: ReadonlyMap<string, bigin
 
 class DockerLogsSource implements SourceInstance {
   private readonly client: DockerClient;
-  /** Last line received per container (dedupe across reconnects). */
+  /** Last line received per container and stream (dedupe across reconnects). */
   private readonly received = new Map<string, bigint>();
-  /** Last line sent downstream per container (what the checkpoint records). */
+  /** Last line sent downstream per container and stream (what the checkpoint records). */
   private readonly sent = new Map<string, bigint>();
   private readonly attached = new Map<string, Attached>();
   private readonly groups = new Map<string, Group>();
@@ -109,9 +135,9 @@ class DockerLogsSource implements SourceInstance {
     if (this.plan.checkpoint !== undefined) {
       const saved = await loadCheckpoint(this.plan.checkpoint);
       this.hadCheckpoint = saved !== undefined;
-      for (const [id, ns] of saved ?? []) {
-        this.received.set(id, ns);
-        this.sent.set(id, ns);
+      for (const [key, ns] of saved ?? []) {
+        this.received.set(key, ns);
+        this.sent.set(key, ns);
       }
     }
     const startNs = BigInt(this.ctx.clock.now()) * 1_000_000n;
@@ -165,6 +191,14 @@ class DockerLogsSource implements SourceInstance {
       a.running = true;
       return;
     }
+    // A stream with no position yet starts at `since`: recorded, so the checkpoint never lets another stream's position stand for it.
+    for (const s of streamsOf(c)) {
+      const key = streamKey(c.id, s);
+      if (!this.received.has(key)) {
+        this.received.set(key, since - 1n);
+        this.sent.set(key, since - 1n);
+      }
+    }
     const entry: Attached = { info: c, running: true, since };
     this.attached.set(c.id, entry);
     void this.readLogs(entry, signal).finally(() => {
@@ -176,7 +210,9 @@ class DockerLogsSource implements SourceInstance {
   private async readLogs(a: Attached, signal: AbortSignal): Promise<void> {
     const id = a.info.id;
     while (!signal.aborted) {
-      const since = this.received.get(id) ?? a.since;
+      // After the stream that is furthest behind; the other one's lines already received are skipped in accept().
+      const positions = streamsOf(a.info).map((s) => this.received.get(streamKey(id, s)) ?? a.since - 1n);
+      const since = positions.reduce((m, p) => (p < m ? p : m)) + 1n;
       const path =
         `/containers/${encodeURIComponent(id)}/logs?follow=1&stdout=1&stderr=1&timestamps=1` + (since > 0n ? `&since=${sinceParam(since)}` : '');
       try {
@@ -202,13 +238,14 @@ class DockerLogsSource implements SourceInstance {
       this.ctx.drop('malformed', `${c.name}: a log line without an engine timestamp: ${raw.ts} ${raw.text}`.slice(0, 200));
       return;
     }
-    const last = this.received.get(c.id);
-    // `since` is inclusive, so the line at the position comes again: skip it and anything older.
+    const key = streamKey(c.id, raw.stream);
+    const last = this.received.get(key);
+    // Lines of this stream up to its position were received already (a reconnect, or a resume, starts earlier).
     if (last !== undefined && ns <= last) return;
-    this.received.set(c.id, ns);
+    this.received.set(key, ns);
     const line: Line = {
       ns,
-      id: c.id,
+      key,
       point: { time: nanosToMs(ns), id: c.id, name: c.name, image: c.image, stream: raw.stream, message: raw.text },
     };
     const re = this.plan.multiline;
@@ -216,7 +253,6 @@ class DockerLogsSource implements SourceInstance {
       this.ready.push(line);
       return;
     }
-    const key = `${c.id}/${raw.stream as StreamName}`;
     const g = this.groups.get(key);
     re.lastIndex = 0;
     if (g !== undefined && re.test(raw.text)) {
@@ -259,20 +295,20 @@ class DockerLogsSource implements SourceInstance {
       l.point.time = t;
       this.watermark = t;
       points.push(l.point);
-      const prev = this.sent.get(l.id);
-      if (prev === undefined || l.ns > prev) this.sent.set(l.id, l.ns);
+      const prev = this.sent.get(l.key);
+      if (prev === undefined || l.ns > prev) this.sent.set(l.key, l.ns);
     }
-    if (out.done) return;
+    // Pushed even once a stop is requested (out.done): the run drains what the source sends before it returns.
     const r = out.push(points, this.watermark);
     if (r !== undefined) await r;
   }
 
-  /** Record what the sinks have flushed. A multiline group still open holds its container's position back. */
+  /** Record what the sinks have flushed. A multiline group still open holds its stream's position back. */
   private async checkpoint(out: SourceOutput): Promise<void> {
     const snapshot = new Map(this.sent);
     for (const g of this.groups.values()) {
-      const cur = snapshot.get(g.line.id);
-      if (cur !== undefined && cur >= g.firstNs) snapshot.set(g.line.id, g.firstNs - 1n);
+      const cur = snapshot.get(g.line.key);
+      if (cur !== undefined && cur >= g.firstNs) snapshot.set(g.line.key, g.firstNs - 1n);
     }
     await out.flushed();
     try {
@@ -292,7 +328,7 @@ export const dockerLogs = defineAdapter({
     "started later are attached through the events stream and read from their first line. Containers already running " +
     "at start are read from now on (`start_at='end'`, like `docker logs -f --since now`) or from their first line " +
     "(`start_at='beginning'`).\n\n" +
-    '`checkpoint=\'file\'` records the last timestamp sent per container, every `checkpoint_every` and at shutdown, ' +
+    '`checkpoint=\'file\'` records the last timestamp sent per container and stream, every `checkpoint_every` and at shutdown, ' +
     'after the sinks have flushed what they were given; a restarted flume resumes after it, so no line is lost or ' +
     'repeated (containers the checkpoint does not know are read from their first line). Lines a processor still holds ' +
     '(an open reduce window) are not covered.\n\n' +
