@@ -265,6 +265,21 @@ describe('docker sources on a real engine', () => {
     }
   });
 
+  it('live: a windowed reduce over docker-stats and docker-logs closes its windows while the run goes on', async () => {
+    run('ticker', 'while :; do echo tick; sleep 0.2; done', { kind: 'ticker' });
+    const stats = new Flume(`read('docker-stats', every='1s', containers=['${RUN}-ticker']) | reduce(n=count(), every='2s')`);
+    const logs = new Flume(`read('docker-logs', containers=['${RUN}-ticker']) | reduce(n=count(), every='2s')`);
+    // Results before any stop: the watermark follows the clock.
+    await stats.waitFor('a closed stats window', (ps) => ps.length >= 2);
+    await logs.waitFor('a closed logs window', (ps) => ps.length >= 2);
+    await stats.stop();
+    await logs.stop();
+    // A full 2 s window of a container ticking every second holds two stats points; of one logging five lines a second, about ten.
+    assert.equal(stats.points[1]!['n'], 2, JSON.stringify(stats.points));
+    assert.ok((logs.points[1]!['n'] as number) >= 5, JSON.stringify(logs.points));
+    assert.equal(Date.parse(stats.points[1]!.time) - Date.parse(stats.points[0]!.time), 2000);
+  });
+
   // Last: it restarts the engine.
   it('carries on after dockerd restarts mid-stream, reporting the outage once and the recovery once', async () => {
     const label = `${RUN}-restart`;
