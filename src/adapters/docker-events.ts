@@ -47,7 +47,8 @@ class DockerEventsSource implements SourceInstance {
       const w = this.ctx.clock.now() - IDLE_MARK_MS;
       if (w > watermark && !out.done) {
         watermark = w;
-        void out.mark(w);
+        // A failure downstream surfaces at the next push; here it must not become an unhandled rejection.
+        Promise.resolve(out.mark(w)).catch(() => undefined);
       }
     }, IDLE_MARK_MS);
     try {
