@@ -330,7 +330,8 @@ export const dockerLogs = defineAdapter({
     "(`start_at='beginning'`).\n\n" +
     '`checkpoint=\'file\'` records the last timestamp sent per container and stream, every `checkpoint_every` and at shutdown, ' +
     'after the sinks have flushed what they were given; a restarted flume resumes after it, so no line is lost or ' +
-    'repeated (containers the checkpoint does not know are read from their first line). Lines a processor still holds ' +
+    'repeated (containers the checkpoint does not know are read from their first line). After a crash (SIGKILL) the lines ' +
+    'sent since the last periodic checkpoint come again: at least once, never lost. Lines a processor still holds ' +
     '(an open reduce window) are not covered.\n\n' +
     '`multiline=` joins continuation lines (those matching the pattern, e.g. `\'^\\\\s\'` for indented stack frames) to ' +
     'the line before, per container and stream, with `\\n`; a group ends at the next non-matching line or after ' +
