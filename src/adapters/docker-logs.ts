@@ -34,7 +34,8 @@ const STREAMS: readonly StreamName[] = ['stdout', 'stderr'];
 /**
  * The engine stamps stdout and stderr in separate copiers, so a container's
  * log is in time order per stream only: a stderr line may be stored after a
- * later-stamped stdout line. Positions are therefore per stream.
+ * later-stamped stdout line. Positions are therefore per stream, and each
+ * stream is read on its own connection from its own position.
  */
 function streamKey(id: string, stream: StreamName): string {
   return `${id}/${stream}`;
@@ -201,20 +202,23 @@ class DockerLogsSource implements SourceInstance {
     }
     const entry: Attached = { info: c, running: true, since };
     this.attached.set(c.id, entry);
-    void this.readLogs(entry, signal).finally(() => {
+    // One connection per stream, so each resumes from its own position.
+    const reading = streamsOf(c).map((s) => this.readLogs(entry, s, signal));
+    void Promise.all(reading).finally(() => {
       if (this.attached.get(c.id) === entry) this.attached.delete(c.id);
     });
   }
 
-  /** Follow one container's logs until it stops; reconnect after the last line received. */
-  private async readLogs(a: Attached, signal: AbortSignal): Promise<void> {
+  /** Follow one stream of a container until it stops; reconnect after the last line received. */
+  private async readLogs(a: Attached, stream: StreamName, signal: AbortSignal): Promise<void> {
     const id = a.info.id;
+    const key = streamKey(id, stream);
+    // With a terminal there is one stream; the engine sends it for stdout=1.
+    const which = a.info.tty ? 'stdout=1&stderr=1' : stream === 'stdout' ? 'stdout=1&stderr=0' : 'stdout=0&stderr=1';
     while (!signal.aborted) {
-      // After the stream that is furthest behind; the other one's lines already received are skipped in accept().
-      const positions = streamsOf(a.info).map((s) => this.received.get(streamKey(id, s)) ?? a.since - 1n);
-      const since = positions.reduce((m, p) => (p < m ? p : m)) + 1n;
-      const path =
-        `/containers/${encodeURIComponent(id)}/logs?follow=1&stdout=1&stderr=1&timestamps=1` + (since > 0n ? `&since=${sinceParam(since)}` : '');
+      // `since` is inclusive: start just after the last line received.
+      const since = (this.received.get(key) ?? a.since - 1n) + 1n;
+      const path = `/containers/${encodeURIComponent(id)}/logs?follow=1&${which}&timestamps=1` + (since > 0n ? `&since=${sinceParam(since)}` : '');
       try {
         const res = await this.client.open(path, signal);
         const framer = new LogFramer(a.info.tty);

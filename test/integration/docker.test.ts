@@ -35,9 +35,9 @@ function docker(...args: string[]): string {
 }
 
 /** Start a busybox container running `script`, labelled for this run; returns its id. */
-function run(name: string, script: string, labels: Record<string, string> = {}): string {
+function run(name: string, script: string, labels: Record<string, string> = {}, flags: string[] = []): string {
   const l = Object.entries({ flumetest: RUN, ...labels }).flatMap(([k, v]) => ['--label', `${k}=${v}`]);
-  return docker('run', '-d', '--name', `${RUN}-${name}`, ...l, IMAGE, 'sh', '-c', script);
+  return docker('run', '-d', ...flags, '--name', `${RUN}-${name}`, ...l, IMAGE, 'sh', '-c', script);
 }
 
 function api<T>(path: string): Promise<T> {
@@ -222,6 +222,22 @@ describe('docker sources on a real engine', () => {
     );
     assert.equal(f.points[0]!['name'], `${RUN}-trace`);
     assert.equal(f.points[0]!['stream'], 'stdout');
+  });
+
+  it('docker-logs: a container with a terminal (raw stream) reads as stdout', async () => {
+    run('tty', "echo one; echo two >&2; sleep 1000", {}, ['-t']);
+    await sleep(500);
+    const f = new Flume(`read('docker-logs', containers=['${RUN}-tty'], start_at='beginning')`);
+    await f.waitFor('two lines', (ps) => ps.length >= 2);
+    await sleep(300);
+    await f.stop();
+    assert.deepEqual(
+      f.points.map((p) => [p['stream'], p['message']]),
+      [
+        ['stdout', 'one'],
+        ['stdout', 'two'],
+      ],
+    );
   });
 
   it('docker-events: start and die of a container, with its exit code', async () => {
