@@ -151,7 +151,10 @@ class DockerLogsSource implements SourceInstance {
         const a = this.attached.get(id);
         if (a !== undefined) a.running = false;
       },
-      connected: () => (this.listed = true),
+      connected: () => {
+        this.listed = true;
+        void this.forgetRemoved(stop.signal);
+      },
     });
     const tracking = tracker.run();
     let nextCheckpoint = Date.now() + this.plan.checkpointMs;
@@ -174,6 +177,24 @@ class DockerLogsSource implements SourceInstance {
     this.closeGroups(Infinity);
     await this.send(out);
     if (this.plan.checkpoint !== undefined) await this.checkpoint(out);
+  }
+
+  /** Positions of containers that no longer exist (removed) leave the checkpoint: ids are never reused. */
+  private async forgetRemoved(signal: AbortSignal): Promise<void> {
+    let all: { Id: string }[];
+    try {
+      all = await this.client.json<{ Id: string }[]>('/containers/json?all=1', signal);
+    } catch {
+      return; // the engine went away again: next time
+    }
+    const exists = new Set(all.map((c) => c.Id));
+    for (const key of [...this.sent.keys()]) {
+      const id = key.slice(0, key.indexOf('/'));
+      if (!exists.has(id) && !this.attached.has(id)) {
+        this.sent.delete(key);
+        this.received.delete(key);
+      }
+    }
   }
 
   /**
@@ -335,7 +356,8 @@ export const dockerLogs = defineAdapter({
     '`checkpoint=\'file\'` records the last timestamp sent per container and stream, every `checkpoint_every` and at shutdown, ' +
     'after the sinks have flushed what they were given; a restarted flume resumes after it, so no line is lost or ' +
     'repeated (containers the checkpoint does not know are read from their first line). After a crash (SIGKILL) the lines ' +
-    'sent since the last periodic checkpoint come again: at least once, never lost. Lines a processor still holds ' +
+    'sent since the last periodic checkpoint come again: at least once, never lost. Removed containers leave the checkpoint. ' +
+    'Lines a processor still holds ' +
     '(an open reduce window) are not covered.\n\n' +
     '`multiline=` joins continuation lines (those matching the pattern, e.g. `\'^\\\\s\'` for indented stack frames) to ' +
     'the line before, per container and stream, with `\\n`; a group ends at the next non-matching line or after ' +
