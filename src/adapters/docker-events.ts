@@ -5,8 +5,8 @@
 import { defineAdapter, type CreateContext } from '../runtime/defs.js';
 import type { SourceInstance, SourceOutput } from '../runtime/component.js';
 import type { Point } from '../runtime/point.js';
-import { Backoff, DockerClient, OutageReporter, describeEndpoint, pause, resolveEndpoint } from './docker/client.js';
-import { jsonLines, type EngineEvent } from './docker/containers.js';
+import { Backoff, DockerClient, OutageReporter, describeEndpoint, jsonLines, pause, resolveEndpoint } from './docker/client.js';
+import type { EngineEvent } from './docker/containers.js';
 import { sinceParam } from './docker/time.js';
 import { socketOption } from './docker/options.js';
 

@@ -9,8 +9,8 @@ import type { SourceInstance, SourceOutput } from '../runtime/component.js';
 import type { Point } from '../runtime/point.js';
 import { compileError } from '../lang/diagnostics.js';
 import { durationMs } from './common.js';
-import { DockerClient, pause, resolveEndpoint } from './docker/client.js';
-import { ContainerTracker, filterFromOptions, jsonLines, type ContainerFilter, type ContainerInfo } from './docker/containers.js';
+import { DockerClient, jsonLines, pause, resolveEndpoint } from './docker/client.js';
+import { ContainerTracker, filterFromOptions, type ContainerFilter, type ContainerInfo } from './docker/containers.js';
 import { blockIO, cpuPercent, memPercent, memUsage, network, type StatsSample } from './docker/stats.js';
 import { filterOptions, socketOption } from './docker/options.js';
 

@@ -75,44 +75,25 @@ export class DockerClient {
     for await (const c of res) chunks.push(c as Buffer);
     return JSON.parse(Buffer.concat(chunks).toString('utf8')) as T;
   }
-
-  /**
-   * A stream of JSON documents (events, stats), one per line. Ends when the
-   * engine closes it; rejects when the connection fails.
-   */
-  async *jsonStream<T>(path: string, signal?: AbortSignal): AsyncGenerator<T> {
-    const res = await this.open(path, signal);
-    let carry = '';
-    const dec = new TextDecoder();
-    try {
-      for await (const c of res) {
-        carry += dec.decode(c as Buffer, { stream: true });
-        let nl: number;
-        while ((nl = carry.indexOf('\n')) >= 0) {
-          const line = carry.slice(0, nl).trim();
-          carry = carry.slice(nl + 1);
-          if (line.length > 0) yield JSON.parse(line) as T;
-        }
-      }
-    } finally {
-      res.destroy();
-    }
-  }
 }
 
-/** True for errors meaning "the engine is not there" (socket missing, refused, reset). */
-export function isConnectionError(e: unknown): boolean {
-  const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  return (
-    code === 'ENOENT' ||
-    code === 'ECONNREFUSED' ||
-    code === 'ECONNRESET' ||
-    code === 'EPIPE' ||
-    code === 'ETIMEDOUT' ||
-    code === 'EHOSTUNREACH' ||
-    code === 'ERR_STREAM_PREMATURE_CLOSE' ||
-    (e instanceof Error && /socket hang up|aborted/i.test(e.message))
-  );
+/** A streamed response of JSON documents (events, stats), one per line. Ends when the engine closes it. */
+export async function* jsonLines<T>(res: IncomingMessage): AsyncGenerator<T> {
+  let carry = '';
+  const dec = new TextDecoder();
+  try {
+    for await (const c of res) {
+      carry += dec.decode(c as Buffer, { stream: true });
+      let nl: number;
+      while ((nl = carry.indexOf('\n')) >= 0) {
+        const line = carry.slice(0, nl).trim();
+        carry = carry.slice(nl + 1);
+        if (line.length > 0) yield JSON.parse(line) as T;
+      }
+    }
+  } finally {
+    res.destroy();
+  }
 }
 
 /** Say once that the engine is gone and once that it is back, however many retries there are in between. */

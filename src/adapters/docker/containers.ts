@@ -4,9 +4,8 @@
  * reconciled with a fresh listing after every reconnect. The engine going
  * away is reported once, retried with backoff, and its return reported once.
  */
-import type { IncomingMessage } from 'node:http';
 import type { RunContext } from '../../runtime/component.js';
-import { Backoff, type DockerClient, EngineError, OutageReporter, pause, describeEndpoint } from './client.js';
+import { Backoff, type DockerClient, EngineError, OutageReporter, jsonLines, pause, describeEndpoint } from './client.js';
 
 export interface ContainerInfo {
   id: string;
@@ -92,25 +91,6 @@ export async function inspect(client: DockerClient, id: string, signal: AbortSig
     // Gone between the event and the inspect: not an error.
     if (e instanceof EngineError && e.status === 404) return undefined;
     throw e;
-  }
-}
-
-/** Split a response into JSON documents, one per line. */
-export async function* jsonLines<T>(res: IncomingMessage): AsyncGenerator<T> {
-  let carry = '';
-  const dec = new TextDecoder();
-  try {
-    for await (const c of res) {
-      carry += dec.decode(c as Buffer, { stream: true });
-      let nl: number;
-      while ((nl = carry.indexOf('\n')) >= 0) {
-        const line = carry.slice(0, nl).trim();
-        carry = carry.slice(nl + 1);
-        if (line.length > 0) yield JSON.parse(line) as T;
-      }
-    }
-  } finally {
-    res.destroy();
   }
 }
 
