@@ -5,6 +5,7 @@
 #   docker.sh install   apt-get docker.io + busybox-static when dockerd is missing
 #   docker.sh start     start dockerd on $FLUME_SERVICES/docker/docker.sock, build local/busybox:1
 #   docker.sh stop      remove its containers, stop dockerd by its pid file
+#   docker.sh restart   stop and start dockerd, its containers left in place (tests of engine outages)
 #   docker.sh status    exit 0 when the dockerd started here answers /_ping
 #   docker.sh env       FLUME_TEST_DOCKER_HOST=unix://...
 source "$(dirname "$0")/lib.sh"
@@ -27,7 +28,9 @@ start)
   mkdir -p "$ROOT/data" "$ROOT/exec"
   if pid_alive "$ROOT/dockerd.pid" && ping >/dev/null 2>&1; then log "dockerd already running"; exit 0; fi
   # The default bridge (for eth0 counters in stats) but no iptables rules: containers reach nothing off this machine.
-  nohup "$DOCKERD" --host "unix://$SOCK" --data-root "$ROOT/data" --exec-root "$ROOT/exec" \
+  # Its own session: a test that restarts it must not leave it in the test runner's process group.
+  setsid=(); command -v setsid >/dev/null && setsid=(setsid)
+  nohup "${setsid[@]}" "$DOCKERD" --host "unix://$SOCK" --data-root "$ROOT/data" --exec-root "$ROOT/exec" \
     --pidfile "$ROOT/dockerd.pid" --iptables=false --ip6tables=false \
     --storage-driver="${DOCKERD_STORAGE:-overlay2}" >"$ROOT/dockerd.log" 2>&1 &
   if ! wait_for 60 ping; then
@@ -55,7 +58,13 @@ stop)
     log "dockerd stopped"
   fi
   ;;
+restart)
+  pid_alive "$ROOT/dockerd.pid" || die "no dockerd started by $0 to restart"
+  stop_pid "$ROOT/dockerd.pid" 20
+  log "dockerd stopped"
+  "$0" start
+  ;;
 status) pid_alive "$ROOT/dockerd.pid" && ping >/dev/null ;;
 env) echo "FLUME_TEST_DOCKER_HOST=unix://$SOCK" ;;
-*) sed -n '2,10p' "$0"; exit 2 ;;
+*) sed -n '2,11p' "$0"; exit 2 ;;
 esac

@@ -4,5 +4,9 @@
  */
 import type { AdapterDef } from '../runtime/defs.js';
 import { stdio } from './stdio.js';
+import { dockerStats } from './docker-stats.js';
+import { dockerLogs } from './docker-logs.js';
+import { dockerEvents } from './docker-events.js';
+import { host } from './host.js';
 
-export const adapters: readonly AdapterDef[] = [stdio];
+export const adapters: readonly AdapterDef[] = [stdio, dockerStats, dockerLogs, dockerEvents, host];

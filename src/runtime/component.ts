@@ -68,6 +68,11 @@ export interface Example {
   input?: string;
   /** Expected output (JSON lines), checked by the registry test. */
   output?: string;
+  /**
+   * A real service the example needs (`docker`: scripts/services/docker.sh).
+   * The registry unit test leaves it to that service's integration test, which runs it.
+   */
+  needs?: string;
 }
 
 export interface ComponentDoc {
