@@ -68,6 +68,8 @@ export interface Example {
   input?: string;
   /** Expected output (JSON lines), checked by the registry test. */
   output?: string;
+  /** The external service it talks to (`elastic`): the registry test compiles it instead of running it. */
+  needs?: string;
 }
 
 export interface ComponentDoc {
@@ -140,9 +142,26 @@ export interface SourceOutput {
   readonly done: boolean;
 }
 
+/** The stage right after a source, offered to it by {@link SourceInstance.absorb}. */
+export interface NextStage {
+  /** The processor's name (`head`, `reduce`, ...). */
+  name: string;
+  /** Its resolved options (as its `create` received them). */
+  opts: Readonly<Record<string, unknown>>;
+  /** Its instance, for a source that finds at run time that it cannot do the work itself. */
+  instance: ProcInstance;
+}
+
 export interface SourceInstance {
   /** Produce everything; resolve at end of stream. Check `out.done` and `ctx.signal` between batches. */
   run(out: SourceOutput): Promise<void>;
+  /**
+   * Pushdown: a source that can do the next stage's work itself (a query limit,
+   * a server-side aggregation) returns true and is then responsible for that
+   * stage's output, which must be identical to running the stage; the stage is
+   * taken out of the graph. Offered again for the stage after, until it returns false.
+   */
+  absorb?(next: NextStage): boolean;
 }
 
 /**

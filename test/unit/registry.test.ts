@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { Registry } from '../../src/registry.js';
 import type { Example, OptionSchema } from '../../src/runtime/component.js';
 import { runProgram } from '../helpers.js';
+import { compile } from '../../src/compile.js';
 
 const reg = Registry.builtin();
 
@@ -51,6 +52,13 @@ describe('registry', () => {
       });
       it('has at least one example', () => assert.ok(e.examples.length > 0));
       for (const ex of e.examples) {
+        if (ex.needs !== undefined) {
+          // Needs a running service (covered by test/integration): it must at least compile.
+          it(`example (compiles; needs ${ex.needs}): ${ex.title}`, () => {
+            assert.doesNotThrow(() => compile(ex.program, reg, { implicitSink: null }));
+          });
+          continue;
+        }
         it(`example: ${ex.title}`, async () => {
           const r = await runProgram(ex.program, { input: ex.input });
           assert.equal(r.error, undefined, `example failed:\n${r.error}`);
