@@ -5,7 +5,8 @@
  * as metric sub-aggregations. Pushed down only when the result is exactly the
  * reduce's own (checked against the mapping before running):
  * - reducers: count(), and sum/avg/min/max of a field mapped as an integer type
- *   (long, integer, short, byte), whose sums are exact on both sides;
+ *   (long, integer, short, byte) with `coerce: false` (else 1.5 is aggregated as 1
+ *   while reduce sees 1.5), whose sums are exact on both sides;
  * - by: keyword fields (or a text field's `.keyword`), with no value left out of
  *   the index (`_ignored`, e.g. longer than ignore_above);
  * - with `every`: every document has a time (reduce drops timeless points and counts them);
@@ -92,7 +93,9 @@ function and(query: Dsl, ...more: Dsl[]): Dsl {
 async function check(client: Client, plan: ReadPlan, query: Dsl, r: ReducePlan): Promise<string | undefined> {
   const fields = await fieldInfo(client, plan.index, [...r.by, ...r.metrics.flatMap((m) => (m.op === 'count' ? [] : [m.field]))]);
   for (const m of r.metrics) {
-    if (m.op !== 'count' && !EXACT_INTEGERS.has(fields.get(m.field)?.type ?? '')) return `${m.op}(${m.field}): not an integer field`;
+    if (m.op === 'count') continue;
+    const info = fields.get(m.field);
+    if (!(EXACT_INTEGERS.has(info?.type ?? '') && info?.strict === true)) return `${m.op}(${m.field}): not an integer field mapped with coerce: false`;
   }
   const indexed: string[] = [];
   for (const f of r.by) {

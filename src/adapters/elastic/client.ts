@@ -61,9 +61,10 @@ export async function fieldInfo(client: Client, index: string, fields: readonly 
     const types = Object.keys(byType);
     return types.length === 1 ? types[0] : undefined;
   };
-  const ignoreAbove = await ignoreAboveOf(client, index, names.filter((n) => typeOf(n) === 'keyword'));
+  const params = await mappingParams(client, index, names.filter((n) => typeOf(n) !== undefined));
+  const ignoreAbove = new Map([...params].map(([k, v]) => [k, v.ignoreAbove]));
   for (const f of fields) {
-    const info: FieldInfo = { type: typeOf(f) };
+    const info: FieldInfo = { type: typeOf(f), strict: params.get(f)?.strict === true };
     if (info.type === 'keyword') info.ignoreAbove = ignoreAbove.get(f) ?? KEYWORD_IGNORE_ABOVE_DEFAULT;
     if (info.type === 'text' && typeOf(`${f}.keyword`) === 'keyword') {
       info.keyword = { name: `${f}.keyword`, ignoreAbove: ignoreAbove.get(`${f}.keyword`) ?? KEYWORD_IGNORE_ABOVE_DEFAULT };
@@ -73,16 +74,20 @@ export async function fieldInfo(client: Client, index: string, fields: readonly 
   return out;
 }
 
-/** The smallest ignore_above of each keyword field across the indices (values longer are not indexed). */
-async function ignoreAboveOf(client: Client, index: string, fields: readonly string[]): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
+/**
+ * Per field, across the indices: the smallest ignore_above (longer values are
+ * not indexed), and whether every index maps it with `coerce: false` (else a
+ * long field indexes 1.5 as 1 and "5" as 5 while _source keeps what was sent).
+ */
+async function mappingParams(client: Client, index: string, fields: readonly string[]): Promise<Map<string, { ignoreAbove: number; strict: boolean }>> {
+  const out = new Map<string, { ignoreAbove: number; strict: boolean }>();
   if (fields.length === 0) return out;
   const res = await client.indices.getFieldMapping({ index, fields: [...fields], ignore_unavailable: true, allow_no_indices: true });
   for (const idx of Object.values(res)) {
     for (const [full, m] of Object.entries(idx.mappings)) {
-      const leaf = Object.values(m.mapping)[0] as { ignore_above?: number } | undefined;
-      const limit = leaf?.ignore_above ?? Infinity;
-      out.set(full, Math.min(out.get(full) ?? Infinity, limit));
+      const leaf = Object.values(m.mapping)[0] as { ignore_above?: number; coerce?: boolean } | undefined;
+      const prev = out.get(full) ?? { ignoreAbove: Infinity, strict: true };
+      out.set(full, { ignoreAbove: Math.min(prev.ignoreAbove, leaf?.ignore_above ?? Infinity), strict: prev.strict && leaf?.coerce === false });
     }
   }
   return out;

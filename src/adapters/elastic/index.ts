@@ -71,7 +71,7 @@ export const elastic = defineAdapter({
       errors: { type: 'string', nullable: true, doc: "where rejected documents go, with the reason: an index name, or 'file:path' (JSON lines)" },
       retries: { type: 'integer', default: 10, doc: 'retries of a failed request (connection, timeout, 429, 5xx) before the run fails' },
       backoff_max: { type: 'duration', default: '10s', doc: 'longest wait between retries (the wait doubles from 100ms)' },
-      refresh: { type: 'boolean', default: false, doc: 'refresh the written indices at the end, so a following read sees everything' },
+      refresh: { type: 'boolean', default: true, doc: 'refresh the written indices at the end of the run, so a read right after sees everything (false: leave it to the index refresh interval)' },
     },
     create(opts, ctx) {
       return new ElasticSink(writePlan(opts), ctx);

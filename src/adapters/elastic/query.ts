@@ -8,7 +8,8 @@
  * Exactness depends on the mapping, so translation happens at run time with
  * the field capabilities in hand:
  * - numbers compare with numbers only on `long`/`integer`/`short`/`byte`/`double`
- *   fields (float fields round to 32 bits, so `v == 0.1` would differ);
+ *   fields mapped with `coerce: false` (float fields round to 32 bits, so `v == 0.1`
+ *   would differ; a coercing long field indexes 1.5 as 1 and "5" as 5);
  * - strings only by equality (`==`, `!=`, `in`, `not in`) on `keyword` fields or a
  *   text field's `.keyword` sub-field, and only when the literal is no longer
  *   than its `ignore_above` (longer values are not indexed there);
@@ -29,6 +30,8 @@ export interface FieldInfo {
   keyword?: { name: string; ignoreAbove: number };
   /** For keyword fields: their ignore_above. */
   ignoreAbove?: number;
+  /** Mapped with `coerce: false` everywhere: what is indexed is what _source holds. */
+  strict?: boolean;
 }
 
 const EXACT_NUMBERS = new Set(['long', 'integer', 'short', 'byte', 'double']);
@@ -78,7 +81,7 @@ const FLIP: Record<string, BinaryExpr['op']> = { '<': '>', '<=': '>=', '>': '<',
 /** The server-side field that matches `value` exactly, or undefined. */
 function matchField(name: string, value: Scalar, info: FieldInfo | undefined): string | undefined {
   if (info?.type === undefined) return undefined;
-  if (typeof value === 'number') return Number.isFinite(value) && EXACT_NUMBERS.has(info.type) ? name : undefined;
+  if (typeof value === 'number') return Number.isFinite(value) && EXACT_NUMBERS.has(info.type) && info.strict === true ? name : undefined;
   if (typeof value === 'boolean') return info.type === 'boolean' ? name : undefined;
   if (typeof value === 'string') {
     if (info.type === 'keyword') return value.length <= (info.ignoreAbove ?? Infinity) ? name : undefined;

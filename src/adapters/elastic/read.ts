@@ -98,6 +98,7 @@ export class ElasticSource implements SourceInstance {
           this.report.why = 'groups tie on their first time: their order needs the documents';
         }
         // Not exact on the server: the reduce runs here, as it would have after the read.
+        this.ctx.log(`read elastic: the reduce runs on the client (${this.report.why}); its result is the same, only slower`);
         const r = reduce.instance;
         await this.scan(client, query, where, undefined, stopped, async (batch) => {
           const o: Point[] = [];
