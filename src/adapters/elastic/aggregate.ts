@@ -7,8 +7,9 @@
  * - reducers: count(), and sum/avg/min/max of a field mapped as an integer type
  *   (long, integer, short, byte) with `coerce: false` (else 1.5 is aggregated as 1
  *   while reduce sees 1.5), whose sums are exact on both sides;
- * - by: keyword fields (or a text field's `.keyword`), with no value left out of
- *   the index (`_ignored`, e.g. longer than ignore_above);
+ * - by: keyword fields (or a text field's `.keyword`), or integer fields with
+ *   `coerce: false`, with no value left out of the index (`_ignored`, e.g. longer
+ *   than ignore_above);
  * - with `every`: every document has a time (reduce drops timeless points and counts them);
  * - windows with no `align`, `over`, `reset=false`, `partial`, `merge`.
  * Groups within a window come out in the order of their first document, as
@@ -76,6 +77,8 @@ export function reducePlan(opts: Readonly<Record<string, unknown>>, timeField: s
 
 function byField(f: string, info: FieldInfo | undefined): string | undefined {
   if (info?.type === 'keyword') return f;
+  // Integer keys come back as numbers, as the values in _source are when the field does not coerce.
+  if (EXACT_INTEGERS.has(info?.type ?? '') && info?.strict === true) return f;
   if (info?.type === 'text' && info.keyword) return info.keyword.name;
   return undefined;
 }
@@ -100,7 +103,7 @@ async function check(client: Client, plan: ReadPlan, query: Dsl, r: ReducePlan):
   const indexed: string[] = [];
   for (const f of r.by) {
     const name = byField(f, fields.get(f));
-    if (name === undefined) return `by ${f}: not a keyword field`;
+    if (name === undefined) return `by ${f}: not a keyword field, nor an integer field mapped with coerce: false`;
     indexed.push(f, name);
   }
   for (const m of r.metrics) if (m.op !== 'count') indexed.push(m.field);
