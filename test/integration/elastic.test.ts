@@ -220,6 +220,23 @@ describe('elastic adapter', { concurrency: false }, () => {
     assert.equal(ok(flume(`read('elastic', index='${prefix}-same')`)), '{"time":"2024-01-02T01:00:00.000Z","rid":"r2","v":2}\n{"time":"2024-01-02T02:00:00.000Z","rid":"r1","v":3}\n');
   });
 
+  it('flushes what it holds on SIGTERM (exit 143), even before the flush interval', async () => {
+    const ix = index('sigterm');
+    const child = spawn(process.execPath, [bin, `read('stdio') | write('elastic', index='${ix}', flush='1h')`], {
+      cwd: root,
+      env: { ...process.env, HOME: tmp, FLUME_ELASTIC_URL: url },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+    child.stdin.write([1, 2, 3, 4, 5].map((i) => JSON.stringify({ time: new Date(T0 + i).toISOString(), i })).join('\n') + '\n');
+    await new Promise((r) => setTimeout(r, 2000));
+    child.kill('SIGTERM');
+    assert.equal(await exited, 143, stderr);
+    assert.equal(ok(flume(`read('elastic', index='${ix}') | reduce(n=count(), s=sum(i))`)).trim(), `{"time":"${new Date(T0 + 1).toISOString()}","n":5,"s":15}`);
+  });
+
   it('runs the README example: syslog through grok into Elasticsearch, then counted (300 lines)', () => {
     const ix = index('syslog');
     ok(flume(`read('stdio', file='examples/grok/syslog', format='grok', pattern='%{SYSLOGLINE}', time='timestamp') | write('elastic', index='${ix}')`));

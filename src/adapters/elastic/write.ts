@@ -271,7 +271,11 @@ export class ElasticSink implements SinkInstance {
       return;
     }
     if (target.kind === 'file') {
-      await appendFile(target.path, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+      try {
+        await appendFile(target.path, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+      } catch (e) {
+        throw runtimeError('write-failed', `write elastic: cannot write ${bad.length} rejected documents to ${target.path}: ${(e as Error).message}`);
+      }
       return;
     }
     const client = await this.getClient();
