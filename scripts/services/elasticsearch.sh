@@ -83,7 +83,8 @@ start)
   } >"$ES_HOME/config/elasticsearch.yml"
   [ "$(id -u)" = 0 ] && chown -R "$ES_USER" "$ROOT"
   rm -f "$PIDFILE"
-  "${as_user[@]}" env ES_JAVA_HOME="$JH" ES_JAVA_OPTS="-Xms$HEAP -Xmx$HEAP" \
+  # Its own session: the server outlives the shell (or test) that started it until stop.
+  setsid -w "${as_user[@]}" env ES_JAVA_HOME="$JH" ES_JAVA_OPTS="-Xms$HEAP -Xmx$HEAP" \
     "$ES_HOME/bin/elasticsearch" -d -p "$PIDFILE" >"$ROOT/start.log" 2>&1 || {
       tail -40 "$ROOT/start.log" "$ROOT/logs/flume-test.log" >&2 2>/dev/null; die "elasticsearch failed to start"; }
   if ! wait_for 120 healthy; then
