@@ -244,6 +244,27 @@ describe('elastic adapter', { concurrency: false }, () => {
     assert.equal(ok(flume(`read('elastic', index='${ix}') | reduce(n=count(), s=sum(one))`)).replace(/"time":"[^"]*",/, '').trim(), `{"n":${n},"s":${n}}`);
   });
 
+  it('passes pipeline= through, and routes documents refused for a missing pipeline to errors=', async () => {
+    const ix = index('pipeline');
+    const pipeline = index('empty-pipeline');
+    // The test server has no ingest-common processors: an empty pipeline still goes through the ingest path.
+    const res = await fetch(`${url}/_ingest/pipeline/${pipeline}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ description: 'flume test', processors: [] }),
+    });
+    assert.equal(res.status, 200, await res.text());
+    const input = [1, 2, 3].map((i) => JSON.stringify({ time: new Date(T0 + i).toISOString(), i })).join('\n') + '\n';
+    ok(flume(`read('stdio') | write('elastic', index='${ix}', pipeline='${pipeline}')`, input));
+    assert.equal(ok(flume(`read('elastic', index='${ix}')`)), input);
+    const errFile = join(tmp, 'no-pipeline.jsonl');
+    const r = flume(`read('stdio') | write('elastic', index='${ix}-2', pipeline='no-such-pipeline-${run}', errors='file:${errFile}')`, input);
+    ok(r);
+    const rejected = readFileSync(errFile, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { error: { reason: string }; document: string });
+    assert.equal(rejected.length, 3);
+    for (const x of rejected) assert.match(x.error.reason, /pipeline with id \[no-such-pipeline/);
+  });
+
   it('runs the README example: syslog through grok into Elasticsearch, then counted (300 lines)', () => {
     const ix = index('syslog');
     ok(flume(`read('stdio', file='examples/grok/syslog', format='grok', pattern='%{SYSLOGLINE}', time='timestamp') | write('elastic', index='${ix}')`));

@@ -5,11 +5,19 @@
  */
 import type { Client } from '@elastic/elasticsearch';
 import type { FieldInfo } from './query.js';
+import { runtimeError } from '../../lang/diagnostics.js';
 
 export type { Client };
 
 export async function connect(url: string): Promise<Client> {
-  const { Client: ClientClass } = await import('@elastic/elasticsearch');
+  let ClientClass: typeof Client;
+  try {
+    ({ Client: ClientClass } = await import('@elastic/elasticsearch'));
+  } catch (e) {
+    throw runtimeError('missing-dependency', `the elastic adapter needs the package @elastic/elasticsearch: ${(e as Error).message}`, [
+      'install it next to flume: npm install @elastic/elasticsearch@8',
+    ]);
+  }
   // Retries are ours (backoff, and the sink's per-document retries): the client's would multiply them.
   return new ClientClass({ node: url, maxRetries: 0, requestTimeout: 60_000 });
 }
