@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { elasticUrl } from './services.js';
 
@@ -42,6 +42,15 @@ const T0 = Date.parse('2024-03-01T00:00:00Z');
 
 before(async () => {
   url = await elasticUrl();
+});
+
+// This run's indices go (the server refuses wildcard deletes by default: one by one).
+after(async () => {
+  const res = await fetch(`${url}/_cat/indices/flume-test-*-${run}*?h=index`).catch(() => undefined);
+  if (res === undefined || !res.ok) return;
+  for (const ix of (await res.text()).split('\n').filter((l) => l.trim().length > 0)) {
+    await fetch(`${url}/${ix.trim()}`, { method: 'DELETE' });
+  }
 });
 
 describe('elastic adapter', { concurrency: false }, () => {
