@@ -107,6 +107,7 @@ export class Pipeline {
         throw withSpan(e, n);
       }
     }
+    for (const src of this.plan.sources) offerNextStages(src, instances);
     const built = new Map<PlanNode, Node>();
     const merges = new Map<PlanNode, MergeNode>();
     const nodeFor = (n: PlanNode): Node => {
@@ -185,6 +186,25 @@ export class Pipeline {
         end() {},
       }),
     };
+  }
+}
+
+/**
+ * Pushdown: offer the stages that follow a source in a straight line to the
+ * source; a stage it absorbs is spliced out of the graph (the source produces
+ * that stage's output).
+ */
+function offerNextStages(src: PlanNode, instances: Map<PlanNode, SourceInstance | ProcInstance | SinkInstance>): void {
+  const source = instances.get(src) as SourceInstance;
+  if (source.absorb === undefined) return;
+  for (;;) {
+    if (src.successors.length !== 1) return;
+    const next = src.successors[0]!;
+    if (next.def.kind !== 'proc' || next.predecessors.length !== 1 || next.def.multiInput) return;
+    if (!source.absorb({ name: next.def.name, opts: next.opts, instance: instances.get(next) as ProcInstance })) return;
+    next.absorbedBy = src;
+    src.successors = next.successors;
+    for (const s of next.successors) s.predecessors = s.predecessors.map((p) => (p === next ? src : p));
   }
 }
 

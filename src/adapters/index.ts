@@ -8,5 +8,6 @@ import { dockerStats } from './docker-stats.js';
 import { dockerLogs } from './docker-logs.js';
 import { dockerEvents } from './docker-events.js';
 import { host } from './host.js';
+import { elastic } from './elastic/index.js';
 
-export const adapters: readonly AdapterDef[] = [stdio, dockerStats, dockerLogs, dockerEvents, host];
+export const adapters: readonly AdapterDef[] = [stdio, dockerStats, dockerLogs, dockerEvents, host, elastic];

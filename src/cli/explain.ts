@@ -23,7 +23,11 @@ export function explain(plan: Plan): string {
     const named = (n.opts['$named'] as { name: string }[] | undefined)?.map((a) => `${a.name}=…`) ?? [];
     const opts = [...named, ...Object.entries(n.opts).map(([k, v]) => showValue(k, v, n)).filter((s): s is string => s !== undefined)];
     const kind = n.def.kind === 'proc' ? 'processor' : n.def.kind;
-    const to = n.successors.length ? ` -> ${n.successors.map(label).join(', ')}` : '';
+    const to = n.absorbedBy
+      ? ` pushed down into ${label(n.absorbedBy)}`
+      : n.successors.length
+        ? ` -> ${n.successors.map(label).join(', ')}`
+        : '';
     lines.push(`${label(n)} ${kind} ${n.def.name}(${opts.join(', ')}) at ${at.line}:${at.column}${to}`);
   }
   return lines.join('\n');

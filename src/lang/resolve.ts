@@ -56,6 +56,8 @@ export interface PlanNode {
   predecessors: PlanNode[];
   /** A seq() source's sub-pipelines. */
   subPlans?: PlanNode[][];
+  /** Set when the source before this stage does its work (pushdown): the stage is out of the graph. */
+  absorbedBy?: PlanNode;
 }
 
 export interface Plan {

@@ -69,8 +69,8 @@ export interface Example {
   /** Expected output (JSON lines), checked by the registry test. */
   output?: string;
   /**
-   * A real service the example needs (`docker`: scripts/services/docker.sh).
-   * The registry unit test leaves it to that service's integration test, which runs it.
+   * A real service the example needs, named as its script (`docker`: scripts/services/docker.sh).
+   * The registry unit test only compiles it; the service's integration test runs it.
    */
   needs?: string;
 }
@@ -152,9 +152,26 @@ export interface SourceOutput {
   flushed(): Promise<void>;
 }
 
+/** The stage right after a source, offered to it by {@link SourceInstance.absorb}. */
+export interface NextStage {
+  /** The processor's name (`head`, `reduce`, ...). */
+  name: string;
+  /** Its resolved options (as its `create` received them). */
+  opts: Readonly<Record<string, unknown>>;
+  /** Its instance, for a source that finds at run time that it cannot do the work itself. */
+  instance: ProcInstance;
+}
+
 export interface SourceInstance {
   /** Produce everything; resolve at end of stream. Check `out.done` and `ctx.signal` between batches. */
   run(out: SourceOutput): Promise<void>;
+  /**
+   * Pushdown: a source that can do the next stage's work itself (a query limit,
+   * a server-side aggregation) returns true and is then responsible for that
+   * stage's output, which must be identical to running the stage; the stage is
+   * taken out of the graph. Offered again for the stage after, until it returns false.
+   */
+  absorb?(next: NextStage): boolean;
 }
 
 /**

@@ -50,3 +50,15 @@ export function chromiumPath(): string {
   }
   return path;
 }
+
+/** The Elasticsearch server's URL (FLUME_TEST_ELASTIC_URL), checked with /_cluster/health. */
+export async function elasticUrl(): Promise<string> {
+  const url = process.env['FLUME_TEST_ELASTIC_URL'] ?? 'http://127.0.0.1:9200';
+  try {
+    const status = await httpStatus({ url }, '/_cluster/health');
+    if (status !== 200) serviceMissing('elasticsearch', url, `/_cluster/health answered ${status}`);
+  } catch (e) {
+    serviceMissing('elasticsearch', url, (e as Error).message);
+  }
+  return url;
+}
