@@ -4,5 +4,6 @@
  */
 import type { AdapterDef } from '../runtime/defs.js';
 import { stdio } from './stdio.js';
+import { kafka } from './kafka/index.js';
 
-export const adapters: readonly AdapterDef[] = [stdio];
+export const adapters: readonly AdapterDef[] = [stdio, kafka];

@@ -68,6 +68,11 @@ export interface Example {
   input?: string;
   /** Expected output (JSON lines), checked by the registry test. */
   output?: string;
+  /**
+   * The external service the example needs (e.g. 'kafka'): the registry test
+   * compiles it but does not run it; the integration tests cover the service.
+   */
+  service?: string;
 }
 
 export interface ComponentDoc {

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Registry } from '../../src/registry.js';
 import type { Example, OptionSchema } from '../../src/runtime/component.js';
-import { runProgram } from '../helpers.js';
+import { compileError, runProgram } from '../helpers.js';
 
 const reg = Registry.builtin();
 
@@ -51,6 +51,10 @@ describe('registry', () => {
       });
       it('has at least one example', () => assert.ok(e.examples.length > 0));
       for (const ex of e.examples) {
+        if (ex.service !== undefined) {
+          it(`example (compiled only: needs ${ex.service}): ${ex.title}`, () => assert.equal(compileError(ex.program), undefined));
+          continue;
+        }
         it(`example: ${ex.title}`, async () => {
           const r = await runProgram(ex.program, { input: ex.input });
           assert.equal(r.error, undefined, `example failed:\n${r.error}`);

@@ -1,0 +1,186 @@
+/**
+ * `read('kafka')`: a consumer in a consumer group. Each fetched batch becomes
+ * one pushed batch; its offsets are committed only after every downstream
+ * sink has flushed it (`out.flushed()`), so a crash replays at most the
+ * batches not yet committed (at-least-once). Several processes with the same
+ * group share the topic's partitions; a rebalance hands uncommitted records
+ * to the new owner.
+ */
+import type { Batch as KafkaBatch, Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import type { RunContext, SourceInstance, SourceOutput } from '../../runtime/component.js';
+import type { Point } from '../../runtime/point.js';
+import { FlumeError, runtimeError } from '../../lang/diagnostics.js';
+import { filterRange, makeMalformedSink, makeTimeMover, pushBatch, type CommonReadOptions } from '../common.js';
+import { avroType } from './avro.js';
+import { kafkaClient } from './client.js';
+import { Malformed, makeDecoder, type Decode, type KafkaFormat } from './codec.js';
+
+export interface SourcePlan {
+  brokers: string[];
+  topic: string;
+  group: string;
+  fromBeginning: boolean;
+  format: KafkaFormat;
+  schema: unknown;
+  meta: boolean;
+  follow: boolean;
+  common: CommonReadOptions;
+}
+
+/** Per partition: the offset after which the partition counts as read (follow=false). */
+type Ends = Map<number, bigint>;
+
+export class KafkaSource implements SourceInstance {
+  private decode: Decode | undefined;
+  private where = '';
+  /** The current record's timestamp, for points without a time field. */
+  private recordTime = 0;
+  private readonly errors;
+  private readonly moveTime;
+  private readonly range;
+  private stopping = false;
+  private finish: ((err?: unknown) => void) | undefined;
+  private ends: Ends | undefined;
+
+  constructor(
+    private readonly plan: SourcePlan,
+    private readonly ctx: RunContext,
+  ) {
+    const c = plan.common;
+    this.errors = makeMalformedSink(c.on_error, ctx, () => this.where);
+    this.moveTime = makeTimeMover(c.time, c.time_unit, ctx.now, this.errors, { arrival: () => this.recordTime });
+    this.range = filterRange(undefined, c.to);
+  }
+
+  async run(out: SourceOutput): Promise<void> {
+    const p = this.plan;
+    if (this.ctx.signal.aborted) return;
+    const avro = p.format === 'avro' ? await avroType(p.schema) : undefined;
+    this.decode = makeDecoder(p.format, avro, 'message');
+    const kafka = await kafkaClient(p.brokers, 'flume', this.ctx);
+    if (!p.follow) {
+      this.ends = await this.endOffsets(kafka);
+      if (this.ends.size === 0) return;
+    }
+    const consumer = kafka.consumer({ groupId: p.group, retry: { retries: 10 } });
+    const finished = new Promise<void>((resolve, reject) => {
+      this.finish = (err) => {
+        this.stopping = true;
+        if (err === undefined) resolve();
+        else reject(err instanceof FlumeError ? err : runtimeError('kafka-read', `kafka topic \`${p.topic}\`: ${(err as Error).message ?? String(err)}`));
+      };
+    });
+    const onAbort = (): void => this.finish!();
+    this.ctx.signal.addEventListener('abort', onAbort, { once: true });
+    consumer.on(consumer.events.CRASH, (e) => {
+      if (!e.payload.restart) this.finish!(e.payload.error);
+    });
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topic: p.topic, fromBeginning: p.fromBeginning });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        eachBatch: (args) => this.eachBatch(consumer, out, args.batch, args.resolveOffset, args.heartbeat),
+      });
+      await finished;
+    } finally {
+      this.ctx.signal.removeEventListener('abort', onAbort);
+      await consumer.disconnect().catch(() => undefined);
+    }
+  }
+
+  /** The high-water marks now, less what the group has already committed: where a bounded read ends. */
+  private async endOffsets(kafka: Kafka): Promise<Ends> {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const high = await admin.fetchTopicOffsets(this.plan.topic);
+      const committed = await admin.fetchOffsets({ groupId: this.plan.group, topics: [this.plan.topic] });
+      const done = new Map(committed[0]?.partitions.map((x) => [x.partition, BigInt(x.offset)]) ?? []);
+      const ends: Ends = new Map();
+      for (const h of high) {
+        const end = BigInt(h.high);
+        const start = done.get(h.partition) ?? -1n;
+        const from = start >= 0n ? start : this.plan.fromBeginning ? BigInt(h.low) : end;
+        if (from < end) ends.set(h.partition, end - 1n);
+      }
+      return ends;
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  private async eachBatch(
+    consumer: Consumer,
+    out: SourceOutput,
+    batch: KafkaBatch,
+    resolveOffset: (offset: string) => void,
+    heartbeat: () => Promise<void>,
+  ): Promise<void> {
+    if (this.stopping || batch.messages.length === 0) return;
+    // A bounded read (follow=false) leaves alone partitions it has finished and records past their end.
+    const end = this.ends === undefined ? undefined : (this.ends.get(batch.partition) ?? -1n);
+    const messages = end === undefined ? batch.messages : batch.messages.filter((m) => BigInt(m.offset) <= end);
+    if (messages.length === 0) return;
+    try {
+      await pushBatch(out, this.points(batch, messages));
+      // At-least-once: the offsets are committed only once every sink holds these points durably.
+      await out.flushed();
+      const last = messages[messages.length - 1]!.offset;
+      resolveOffset(last);
+      await this.commit(consumer, batch.topic, batch.partition, last);
+      await heartbeat();
+      if (out.done) this.finish!();
+      else if (this.ends !== undefined) this.markRead(batch.partition, BigInt(last));
+    } catch (e) {
+      this.finish!(e);
+    }
+  }
+
+  private async commit(consumer: Consumer, topic: string, partition: number, last: string): Promise<void> {
+    try {
+      await consumer.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]);
+    } catch (e) {
+      // A rebalance took the partition: its new owner starts from the last commit, so records are repeated, never lost.
+      this.ctx.warn('kafka', `offset commit for ${topic}/${partition} failed (${(e as Error).message}); those records will be read again`);
+    }
+  }
+
+  private markRead(partition: number, offset: bigint): void {
+    const end = this.ends!.get(partition);
+    if (end !== undefined && offset >= end) this.ends!.delete(partition);
+    if (this.ends!.size === 0) this.finish!();
+  }
+
+  private points(batch: KafkaBatch, messages: readonly KafkaMessage[]): Point[] {
+    const out: Point[] = [];
+    const one: Point[] = [];
+    const lines = [0];
+    for (const m of messages) {
+      this.where = `${batch.topic}/${batch.partition}`;
+      const offset = Number(m.offset);
+      if (m.value === null) {
+        this.ctx.drop('empty', `${this.where}:${offset}: a record without a value (tombstone)`);
+        continue;
+      }
+      const v = this.decode!(m.value);
+      one.length = 0;
+      if (v instanceof Malformed) this.errors.malformed(offset, v.raw, v.error, one);
+      else one.push(v);
+      if (one.length === 0) continue;
+      this.recordTime = Number(m.timestamp);
+      lines[0] = offset;
+      const moved = this.moveTime(one, lines);
+      for (const p of moved) {
+        if (this.plan.meta) p._kafka = meta(batch, m, offset);
+        out.push(p);
+      }
+    }
+    return this.range === undefined ? out : this.range(out);
+  }
+}
+
+function meta(batch: KafkaBatch, m: KafkaMessage, offset: number): Record<string, unknown> {
+  return { topic: batch.topic, partition: batch.partition, offset, key: m.key === null ? null : m.key.toString('utf8') };
+}
