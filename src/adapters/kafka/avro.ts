@@ -30,7 +30,9 @@ export function loadAvroSchema(schema: unknown): unknown {
 
 /** An avsc type for the schema, loading avsc on first use. */
 export async function avroType(schema: unknown): Promise<Type> {
-  const avsc = await import('avsc');
+  const mod = await import('avsc');
+  // avsc is CommonJS: under ESM its exports may only be on `default`.
+  const avsc: typeof mod.default = (mod.default as typeof mod.default | undefined) ?? mod;
   try {
     return avsc.Type.forSchema(schema as Parameters<typeof avsc.Type.forSchema>[0]);
   } catch (e) {

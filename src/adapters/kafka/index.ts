@@ -81,6 +81,7 @@ function createSource(opts: Record<string, unknown>, ctx: CreateContext): Source
       schema: schemaOf(opts, format),
       meta: opts.meta === true,
       follow: opts.follow !== false,
+      fetchMaxBytes: positiveInt(opts, 'fetch_max_bytes'),
       common: commonReadOptions(opts),
     },
     ctx,
@@ -104,6 +105,7 @@ function createSink(opts: Record<string, unknown>, ctx: CreateContext): SinkInst
       lingerMs: Math.max(0, durationMs(opts.linger, 100)),
       buffer: positiveInt(opts, 'buffer'),
       retryForMs: Math.max(0, durationMs(opts.retry_for, 300_000)),
+      pointTime: opts.timestamp === 'time',
     },
     ctx,
   );
@@ -127,7 +129,7 @@ export const kafka = defineAdapter({
     "from `key` (the Java client's partitioner: one key, one partition). A failing send is retried with backoff for up to " +
     '`retry_for`, then the run fails. Up to `buffer` records wait; beyond that the pipeline waits (a broker outage ' +
     'stalls the sources and recovers; nothing is dropped). A point that does not fit the Avro schema is dropped and ' +
-    'counted (`unencodable`). The record timestamp is the point\'s `time`.',
+    'counted (`unencodable`). The record timestamp is the moment of sending unless `timestamp=\'time\'`.',
   read: {
     options: {
       ...shared,
@@ -146,6 +148,11 @@ export const kafka = defineAdapter({
         type: 'boolean',
         default: true,
         doc: 'false: stop at the end offsets seen at start (a bounded read, for one consumer) instead of waiting for new records.',
+      },
+      fetch_max_bytes: {
+        type: 'integer',
+        default: 1048576,
+        doc: 'Most bytes fetched from one partition at once. A fetch is one batch and one offset commit: smaller fetches repeat fewer records after a crash.',
       },
       meta: { type: 'boolean', default: false, doc: 'Add `_kafka: {topic, partition, offset, key}` to every point.' },
       time_unit: { type: 'string', default: 'ms', choices: ['s', 'ms'], doc: 'Unit of numeric (epoch) timestamps; Kafka uses milliseconds.' },
@@ -168,6 +175,14 @@ export const kafka = defineAdapter({
         type: 'integer',
         nullable: true,
         doc: 'Create the topic with this many partitions when it does not exist (otherwise the broker auto-creates it with its default).',
+      },
+      timestamp: {
+        type: 'string',
+        choices: ['now', 'time'],
+        default: 'now',
+        doc:
+          "The record timestamp: 'now' (when sent, as Kafka clients do) or 'time' (the point's time). With 'time', historical " +
+          "points are older than the topic's retention and the broker may delete them at once.",
       },
       batch_size: { type: 'integer', default: 1000, doc: 'Records per send.' },
       linger: { type: 'duration', default: '100ms', doc: 'How long a partial batch waits for more records before it is sent.' },

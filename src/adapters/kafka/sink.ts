@@ -30,6 +30,8 @@ export interface SinkPlan {
   lingerMs: number;
   buffer: number;
   retryForMs: number;
+  /** Stamp records with the point's time rather than the moment of sending. */
+  pointTime: boolean;
 }
 
 const FIRST_BACKOFF_MS = 250;
@@ -87,7 +89,7 @@ export class KafkaSink implements SinkInstance {
         continue;
       }
       const m: Message = { key: recordKey(p, key), value };
-      if (typeof p.time === 'number' && Number.isFinite(p.time)) m.timestamp = String(Math.trunc(p.time));
+      if (this.plan.pointTime && typeof p.time === 'number' && Number.isFinite(p.time)) m.timestamp = String(Math.trunc(p.time));
       this.pending.push(m);
       if (this.pending.length >= this.plan.batchSize) this.enqueue();
     }

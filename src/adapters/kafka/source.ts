@@ -24,6 +24,8 @@ export interface SourcePlan {
   schema: unknown;
   meta: boolean;
   follow: boolean;
+  /** Most bytes fetched per partition at once: bounds a batch, and so what a crash can repeat. */
+  fetchMaxBytes: number;
   common: CommonReadOptions;
 }
 
@@ -62,7 +64,7 @@ export class KafkaSource implements SourceInstance {
       this.ends = await this.endOffsets(kafka);
       if (this.ends.size === 0) return;
     }
-    const consumer = kafka.consumer({ groupId: p.group, retry: { retries: 10 } });
+    const consumer = kafka.consumer({ groupId: p.group, maxBytesPerPartition: p.fetchMaxBytes, maxBytes: Math.max(p.fetchMaxBytes, 1 << 20), retry: { retries: 10 } });
     const finished = new Promise<void>((resolve, reject) => {
       this.finish = (err) => {
         this.stopping = true;
