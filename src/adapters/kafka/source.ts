@@ -29,6 +29,8 @@ export interface SourcePlan {
   common: CommonReadOptions;
 }
 
+const COMMIT_RETRY_MS = 2000;
+
 /** Per partition: the offset after which the partition counts as read (follow=false). */
 type Ends = Map<number, bigint>;
 
@@ -43,6 +45,8 @@ export class KafkaSource implements SourceInstance {
   private stopping = false;
   private finish: ((err?: unknown) => void) | undefined;
   private ends: Ends | undefined;
+  /** Offsets flushed downstream but not yet committed, by topic and partition. */
+  private readonly uncommitted = new Map<string, { topic: string; partition: number; offset: string }>();
 
   constructor(
     private readonly plan: SourcePlan,
@@ -77,6 +81,10 @@ export class KafkaSource implements SourceInstance {
     consumer.on(consumer.events.CRASH, (e) => {
       if (!e.payload.restart) this.finish!(e.payload.error);
     });
+    // After a rebalance every owner restarts from the committed offsets: older pending commits are moot.
+    consumer.on(consumer.events.GROUP_JOIN, () => this.uncommitted.clear());
+    // An idle consumer gets no batch to retry a failed commit with: try again now and then.
+    const retry = setInterval(() => void this.commit(consumer), COMMIT_RETRY_MS);
     try {
       await consumer.connect();
       await consumer.subscribe({ topic: p.topic, fromBeginning: p.fromBeginning });
@@ -87,7 +95,9 @@ export class KafkaSource implements SourceInstance {
       });
       await finished;
     } finally {
+      clearInterval(retry);
       this.ctx.signal.removeEventListener('abort', onAbort);
+      await this.commit(consumer);
       await consumer.disconnect().catch(() => undefined);
     }
   }
@@ -129,23 +139,36 @@ export class KafkaSource implements SourceInstance {
       await pushBatch(out, this.points(batch, messages));
       // At-least-once: the offsets are committed only once every sink holds these points durably.
       await out.flushed();
-      const last = messages[messages.length - 1]!.offset;
-      resolveOffset(last);
-      await this.commit(consumer, batch.topic, batch.partition, last);
-      await heartbeat();
-      if (out.done) this.finish!();
-      else if (this.ends !== undefined) this.markRead(batch.partition, BigInt(last));
     } catch (e) {
       this.finish!(e);
+      return;
     }
+    const last = messages[messages.length - 1]!.offset;
+    resolveOffset(last);
+    this.uncommitted.set(`${batch.topic}\0${batch.partition}`, { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() });
+    await this.commit(consumer);
+    if (out.done) this.finish!();
+    else if (this.ends !== undefined) this.markRead(batch.partition, BigInt(last));
+    // Rebalance errors from the heartbeat go back to kafkajs, which rejoins the group.
+    if (!this.stopping) await heartbeat();
   }
 
-  private async commit(consumer: Consumer, topic: string, partition: number, last: string): Promise<void> {
+  /**
+   * Commit every offset not committed yet. A commit that fails (the group is
+   * rebalancing) is kept and tried again with the next one: at worst records
+   * are read again, never skipped.
+   */
+  private async commit(consumer: Consumer): Promise<void> {
+    if (this.uncommitted.size === 0) return;
+    const offsets = [...this.uncommitted.values()];
     try {
-      await consumer.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]);
+      await consumer.commitOffsets(offsets);
+      for (const o of offsets) {
+        const k = `${o.topic}\0${o.partition}`;
+        if (this.uncommitted.get(k) === o) this.uncommitted.delete(k);
+      }
     } catch (e) {
-      // A rebalance took the partition: its new owner starts from the last commit, so records are repeated, never lost.
-      this.ctx.warn('kafka', `offset commit for ${topic}/${partition} failed (${(e as Error).message}); those records will be read again`);
+      this.ctx.warn('kafka', `offset commit failed (${(e as Error).message}); will retry (records may be read again, never skipped)`);
     }
   }
 
