@@ -169,6 +169,26 @@ describe('kafka adapter (real broker)', () => {
     assert.match(fail.stderr, new RegExp(`malformed input at ${topic}/0:1`));
   });
 
+  it('closes live windows on time when the topic goes quiet (the watermark follows the clock once caught up)', async () => {
+    const topic = topicName('idle');
+    const now = Date.now();
+    const input = [0, 1, 2].map((k) => JSON.stringify({ time: new Date(now + k).toISOString(), v: k })).join('\n') + '\n';
+    const w = flume(`read('stdio') | write('kafka', topic='${topic}', partitions=1)`, { input });
+    assert.equal(w.status, 0, w.stderr);
+    const out = join(tmp, 'idle.jsonl');
+    const reader = start(`read('kafka', topic='${topic}', from='earliest', idle='500ms') | reduce(n=count(), total=sum(v), every='1s') | write('stdio', file='${out}')`);
+    try {
+      // No record arrives after the three: only the clock can close their window.
+      await waitFor('the window to close', () => jsonLines(out).length > 0, 30_000);
+    } finally {
+      reader.kill('SIGTERM');
+    }
+    await exited(reader);
+    const rows = jsonLines(out);
+    assert.equal(rows[0]!['n'], 3);
+    assert.equal(rows[0]!['total'], 3);
+  });
+
   it('writes and reads Avro with a schema file', () => {
     const topic = topicName('avro');
     const schema = join(tmp, 'e.avsc');
@@ -266,7 +286,7 @@ describe('kafka adapter (real broker)', () => {
     // Kafka orders records within a partition only: lateness keeps every window open until the end of the run.
     const agg = "n=count(), total=sum(v), mean=avg(v), every='1m', by=[host], lateness='1h'";
     const workers = [0, 1].map(() =>
-      start(`read('kafka', topic='${events}', group='${group}', from='earliest', fetch_max_bytes=4096) | reduce(${agg}, partial=true) | write('kafka', topic='${partials}', key=host, partitions=2)`),
+      start(`read('kafka', topic='${events}', group='${group}', from='earliest', fetch_max_bytes=4096, idle=null) | reduce(${agg}, partial=true) | write('kafka', topic='${partials}', key=host, partitions=2)`),
     );
     try {
       await waitFor('the workers to read the topic', async () => (await lag(events, group)) === 0, 90_000);

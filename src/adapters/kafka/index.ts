@@ -82,6 +82,7 @@ function createSource(opts: Record<string, unknown>, ctx: CreateContext): Source
       meta: opts.meta === true,
       follow: opts.follow !== false,
       fetchMaxBytes: positiveInt(opts, 'fetch_max_bytes'),
+      idleMs: opts.idle === null || opts.idle === undefined ? undefined : Math.max(0, durationMs(opts.idle, 1000)),
       common: commonReadOptions(opts),
     },
     ctx,
@@ -148,6 +149,15 @@ export const kafka = defineAdapter({
         type: 'boolean',
         default: true,
         doc: 'false: stop at the end offsets seen at start (a bounded read, for one consumer) instead of waiting for new records.',
+      },
+      idle: {
+        type: 'duration',
+        nullable: true,
+        default: '1s',
+        doc:
+          'Once every assigned partition is read to its end for this long, the watermark advances with the clock, so windows ' +
+          'downstream close on time without new records. null: only records move it (a backfill of historical data with several ' +
+          'consumers, where a rebalance could hand over old records after the clock has closed their windows).',
       },
       fetch_max_bytes: {
         type: 'integer',

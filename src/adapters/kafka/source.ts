@@ -26,6 +26,8 @@ export interface SourcePlan {
   follow: boolean;
   /** Most bytes fetched per partition at once: bounds a batch, and so what a crash can repeat. */
   fetchMaxBytes: number;
+  /** Caught up for this long: advance the watermark to the clock (undefined: never). */
+  idleMs: number | undefined;
   common: CommonReadOptions;
 }
 
@@ -45,6 +47,12 @@ export class KafkaSource implements SourceInstance {
   private stopping = false;
   private finish: ((err?: unknown) => void) | undefined;
   private ends: Ends | undefined;
+  /** Inside eachBatch: no idle mark may interleave with a push. */
+  private busy = false;
+  private marking: Promise<void> | undefined;
+  /** When a batch was last pushed, and whether the last fetch came back empty (caught up). */
+  private lastBatchAt = 0;
+  private caughtUp = false;
   /** Offsets flushed downstream but not yet committed, by topic and partition. */
   private readonly uncommitted = new Map<string, { topic: string; partition: number; offset: string }>();
 
@@ -85,6 +93,11 @@ export class KafkaSource implements SourceInstance {
     consumer.on(consumer.events.GROUP_JOIN, () => this.uncommitted.clear());
     // An idle consumer gets no batch to retry a failed commit with: try again now and then.
     const retry = setInterval(() => void this.commit(consumer), COMMIT_RETRY_MS);
+    // An empty fetch means every assigned partition is read to its end.
+    consumer.on(consumer.events.FETCH, (e) => {
+      this.caughtUp = e.payload.numberOfBatches === 0;
+    });
+    const idle = p.idleMs === undefined || p.common.time === null ? undefined : setInterval(() => void this.markIdle(out), Math.max(100, p.idleMs / 2));
     try {
       await consumer.connect();
       await consumer.subscribe({ topic: p.topic, fromBeginning: p.fromBeginning });
@@ -96,6 +109,7 @@ export class KafkaSource implements SourceInstance {
       await finished;
     } finally {
       clearInterval(retry);
+      if (idle !== undefined) clearInterval(idle);
       this.ctx.signal.removeEventListener('abort', onAbort);
       await this.commit(consumer);
       await consumer.disconnect().catch(() => undefined);
@@ -135,6 +149,9 @@ export class KafkaSource implements SourceInstance {
     const end = this.ends === undefined ? undefined : (this.ends.get(batch.partition) ?? -1n);
     const messages = end === undefined ? batch.messages : batch.messages.filter((m) => BigInt(m.offset) <= end);
     if (messages.length === 0) return;
+    if (this.marking !== undefined) await this.marking;
+    this.busy = true;
+    this.caughtUp = false;
     try {
       await pushBatch(out, this.points(batch, messages));
       // At-least-once: the offsets are committed only once every sink holds these points durably.
@@ -142,6 +159,9 @@ export class KafkaSource implements SourceInstance {
     } catch (e) {
       this.finish!(e);
       return;
+    } finally {
+      this.busy = false;
+      this.lastBatchAt = Date.now();
     }
     const last = messages[messages.length - 1]!.offset;
     resolveOffset(last);
@@ -151,6 +171,23 @@ export class KafkaSource implements SourceInstance {
     else if (this.ends !== undefined) this.markRead(batch.partition, BigInt(last));
     // Rebalance errors from the heartbeat go back to kafkajs, which rejoins the group.
     if (!this.stopping) await heartbeat();
+  }
+
+  /**
+   * Live and caught up: the watermark moves with the clock so downstream
+   * windows close on time even when no records arrive (SPEC §2).
+   */
+  private async markIdle(out: SourceOutput): Promise<void> {
+    if (this.busy || this.stopping || !this.caughtUp || Date.now() - this.lastBatchAt < this.plan.idleMs!) return;
+    this.busy = true;
+    const r = out.mark(this.ctx.clock.now());
+    this.marking = Promise.resolve(r).then(
+      () => undefined,
+      (e: unknown) => this.finish?.(e),
+    );
+    await this.marking;
+    this.marking = undefined;
+    this.busy = false;
   }
 
   /**
