@@ -40,6 +40,6 @@ export async function kafkaClient(brokers: string[], clientId: string, ctx: Pick
     logLevel: logLevel.WARN,
     logCreator: logTo(ctx),
     // Reconnects are retried here for a while; the sink and source add their own outer retry with backoff.
-    retry: { initialRetryTime: 300, maxRetryTime: 5000, retries: 8 },
+    retry: { initialRetryTime: 300, maxRetryTime: 5000, retries: 3 },
   });
 }

@@ -73,7 +73,7 @@ export class KafkaSource implements SourceInstance {
     this.decode = makeDecoder(p.format, avro, 'message');
     const kafka = await kafkaClient(p.brokers, 'flume', this.ctx);
     if (!p.follow) {
-      this.ends = await this.endOffsets(kafka);
+      this.ends = await this.setup('read the end offsets of', () => this.endOffsets(kafka));
       if (this.ends.size === 0) return;
     }
     const consumer = kafka.consumer({ groupId: p.group, maxBytesPerPartition: p.fetchMaxBytes, maxBytes: Math.max(p.fetchMaxBytes, 1 << 20), retry: { retries: 10 } });
@@ -99,8 +99,8 @@ export class KafkaSource implements SourceInstance {
     });
     const idle = p.idleMs === undefined || p.common.time === null ? undefined : setInterval(() => void this.markIdle(out), Math.max(100, p.idleMs / 2));
     try {
-      await consumer.connect();
-      await consumer.subscribe({ topic: p.topic, fromBeginning: p.fromBeginning });
+      await this.setup('connect to', () => consumer.connect());
+      await this.setup('subscribe to', () => consumer.subscribe({ topic: p.topic, fromBeginning: p.fromBeginning }));
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
@@ -113,6 +113,15 @@ export class KafkaSource implements SourceInstance {
       this.ctx.signal.removeEventListener('abort', onAbort);
       await this.commit(consumer);
       await consumer.disconnect().catch(() => undefined);
+    }
+  }
+
+  /** A step before reading (kafkajs has retried it already): its failure as a runtime error naming topic and brokers. */
+  private async setup<T>(what: string, op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } catch (e) {
+      throw runtimeError('kafka-read', `cannot ${what} kafka topic \`${this.plan.topic}\` at ${this.plan.brokers.join(',')}: ${(e as Error).message ?? String(e)}`);
     }
   }
 
