@@ -208,7 +208,7 @@ describe('kafka adapter (real broker)', () => {
     );
   });
 
-  it('delivers every record at least once across kill -9 of a consumer, duplicates within one uncommitted fetch', async () => {
+  it('delivers every record at least once across kill -9 of a consumer, duplicates within one uncommitted fetch', async (t) => {
     const topic = topicName('crash');
     const group = `g-${topic}`;
     const n = 20_000;
@@ -229,6 +229,7 @@ describe('kafka adapter (real broker)', () => {
     const all = [...before, ...after];
     assert.equal(new Set(all).size, n, 'every record delivered at least once');
     const duplicates = all.length - n;
+    t.diagnostic(`${before.length} records before kill -9, ${after.length} after the restart, ${duplicates} duplicates`);
     // One fetch (one pushed batch, one commit) holds whole producer batches of 50 records, up to fetchBytes
     // of them, and at least one even when it is larger: at most fetchBytes / (smallest record) + 50 records.
     const smallest = Buffer.byteLength(points(1).trim());
@@ -236,7 +237,7 @@ describe('kafka adapter (real broker)', () => {
     assert.ok(after.length < n, 'the restart began from the committed offset, not the start');
   });
 
-  it('splits a topic\'s partitions between two consumers of one group', async () => {
+  it('splits a topic\'s partitions between two consumers of one group', async (t) => {
     const topic = topicName('group');
     const group = `g-${topic}`;
     const n = 8000;
@@ -254,6 +255,7 @@ describe('kafka adapter (real broker)', () => {
     const codes = await Promise.all(consumers.map(exited));
     assert.deepEqual(codes, [143, 143], consumers.map((c) => c.stderrText()).join('\n'));
     const got = files.map(jsonLines);
+    t.diagnostic(`consumer records: ${got.map((g) => g.length).join(' + ')} for ${n}`);
     for (const g of got) assert.ok(g.length > 0, 'a consumer of the group read nothing');
     assert.equal(new Set(got.flat().map((p) => p['i'])).size, n, 'records lost');
     // The final split: each partition's last record went to exactly one consumer, and each consumer owned one.
