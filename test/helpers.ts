@@ -94,3 +94,15 @@ export function parseSpec(text: string, file: string): SpecCase[] {
   }
   return cases.filter((c) => c.program);
 }
+
+/** Compile a program without running it (examples that need an external service): the rendered error, if any. */
+export function compileError(program: string): string | undefined {
+  const registry = (shared ??= Registry.builtin());
+  try {
+    compile(program, registry, { now: SPEC_NOW, clock: new VirtualClock(SPEC_NOW), env: {}, log: () => undefined });
+    return undefined;
+  } catch (e) {
+    if (e instanceof FlumeError) return renderDiagnostic(e.diagnostic, program, '<program>');
+    throw e;
+  }
+}

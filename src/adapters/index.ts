@@ -9,5 +9,6 @@ import { dockerLogs } from './docker-logs.js';
 import { dockerEvents } from './docker-events.js';
 import { host } from './host.js';
 import { elastic } from './elastic/index.js';
+import { kafka } from './kafka/index.js';
 
-export const adapters: readonly AdapterDef[] = [stdio, dockerStats, dockerLogs, dockerEvents, host, elastic];
+export const adapters: readonly AdapterDef[] = [stdio, dockerStats, dockerLogs, dockerEvents, host, elastic, kafka];

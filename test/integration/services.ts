@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 
 /** Fails the calling test with how to start the service. */
 export function serviceMissing(name: string, where: string, why: string): never {
@@ -61,4 +62,28 @@ export async function elasticUrl(): Promise<string> {
     serviceMissing('elasticsearch', url, (e as Error).message);
   }
   return url;
+}
+
+/** Resolves with why host:port does not accept a TCP connection, or undefined when it does. */
+function tcpProblem(host: string, port: number, timeoutMs = 3000): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const s = connect({ host, port, timeout: timeoutMs }, () => {
+      s.destroy();
+      resolve(undefined);
+    });
+    s.on('timeout', () => {
+      s.destroy();
+      resolve(`no answer in ${timeoutMs} ms`);
+    });
+    s.on('error', (e) => resolve(e.message));
+  });
+}
+
+/** The test Kafka broker (FLUME_TEST_KAFKA_BROKERS=host:port), checked with a TCP connect. */
+export async function kafkaBrokers(): Promise<string> {
+  const brokers = process.env['FLUME_TEST_KAFKA_BROKERS'] ?? '127.0.0.1:9092';
+  const [host, port] = brokers.split(',')[0]!.split(':');
+  const problem = await tcpProblem(host!, Number(port));
+  if (problem !== undefined) serviceMissing('kafka', brokers, problem);
+  return brokers;
 }
