@@ -3,8 +3,9 @@ SHELL := /bin/bash
 NODE_TEST := node --import tsx --test --test-reporter=spec
 UNIT := $(wildcard test/unit/*.test.ts)
 INTEGRATION := $(wildcard test/integration/*.test.ts)
+SERVICES := $(filter-out lib run,$(basename $(notdir $(wildcard scripts/services/*.sh))))
 
-.PHONY: setup build unit integration test bench coverage docs typecheck clean
+.PHONY: setup build unit integration test bench coverage docs typecheck clean services-up services-down
 
 setup:
 	npm install --no-audit --no-fund
@@ -21,9 +22,17 @@ typecheck:
 unit:
 	$(NODE_TEST) $(UNIT)
 
-# The CLI as a user runs it: spawned processes on the built dist/.
+# The CLI as a user runs it: spawned processes on the built dist/, against real
+# services that scripts/services/ starts first and stops afterwards (even on failure).
 integration: build
-	$(NODE_TEST) --test-concurrency=2 $(INTEGRATION)
+	scripts/services/run.sh -- $(NODE_TEST) --test-concurrency=2 $(INTEGRATION)
+
+# Start or stop every service by hand (for running single integration tests).
+services-up:
+	@for s in $(SERVICES); do scripts/services/$$s.sh install && scripts/services/$$s.sh start; done
+
+services-down:
+	@for s in $(SERVICES); do scripts/services/$$s.sh stop; done
 
 test: typecheck unit integration
 
@@ -32,7 +41,7 @@ bench: build
 	node bench/run.mjs
 
 coverage:
-	npx c8 --include 'src/**' --reporter=text-summary --reporter=text --check-coverage --lines 90 $(NODE_TEST) $(UNIT) $(INTEGRATION)
+	scripts/services/run.sh -- npx c8 --include 'src/**' --reporter=text-summary --reporter=text --check-coverage --lines 90 $(NODE_TEST) $(UNIT) $(INTEGRATION)
 
 docs: build
 	node --import tsx scripts/gen-docs.ts
