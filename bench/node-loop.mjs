@@ -86,9 +86,9 @@ function w3(path) {
     for (const [name, g] of byName) out.push({ time: new Date(w).toISOString(), name, c: g.c, a: g.s / g.c });
 }
 
+/** Writes to stdout (the bench sends it to /dev/null); prints nothing else. */
 function w4(path) {
-  const fd = openSync('/dev/null', 'w');
-  let n = 0;
+  const fd = 1;
   for (const text of chunks(path)) {
     let s = '';
     let i = 0;
@@ -98,12 +98,9 @@ function w4(path) {
       p.v2 = p.v * 2;
       p.time = new Date(p.time).toISOString();
       s += JSON.stringify(p) + '\n';
-      n++;
     }
-    writeSync(fd, s);
+    for (let b = Buffer.from(s); b.length > 0; ) b = b.subarray(writeSync(fd, b));
   }
-  closeSync(fd);
-  out.push({ written: n });
 }
 
 function w5(path) {
@@ -140,4 +137,4 @@ switch (workload) {
     process.stderr.write('usage: node bench/node-loop.mjs <1-6> [file] [points]\n');
     process.exit(2);
 }
-process.stdout.write(out.map((p) => JSON.stringify(p)).join('\n') + '\n');
+if (out.length > 0) process.stdout.write(out.map((p) => JSON.stringify(p)).join('\n') + '\n');

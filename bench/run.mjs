@@ -2,7 +2,11 @@
 // six workloads side by side in one invocation on the same data. Prints one
 // table (wall time, points/s, peak RSS, ratio to flume) and the targets.
 //
-//   node bench/run.mjs [--runs N] [--points N] [--only 1,3] [--tools flume,juttle,...]
+//   node bench/run.mjs [--runs N] [--points N] [--only 1,3] [--tools flume,juttle,...] [--markdown FILE]
+//
+// --markdown FILE also writes the table, the targets and the machine
+// description (CPU, cores, RAM, OS, Node and peer versions) as markdown, ready
+// to paste into the README's performance section.
 //
 // Installs what it needs: `time`, `miller` and `jq` with apt-get when missing,
 // Juttle with npm into the cache directory (FLUME_BENCH_CACHE, default
@@ -28,7 +32,7 @@ const JUTTLE_VERSION = '0.7.1';
 
 function parseArgs(argv) {
   // runs: at least this many of everything; quickRuns for a tool whose first run took under 2 s.
-  const o = { runs: 3, quickRuns: 7, startupRuns: 15, points: 1_000_000, only: null, tools: null };
+  const o = { runs: 3, quickRuns: 7, startupRuns: 15, points: 1_000_000, only: null, tools: null, markdown: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -39,8 +43,9 @@ function parseArgs(argv) {
     else if (a === '--points') o.points = Math.max(100, Number(next()));
     else if (a === '--only') o.only = new Set(next().split(',').map(Number));
     else if (a === '--tools') o.tools = new Set(next().split(','));
+    else if (a === '--markdown') o.markdown = path.resolve(next());
     else if (a === '-h' || a === '--help') {
-      process.stdout.write('usage: node bench/run.mjs [--runs N] [--points N] [--only 1,3,...] [--tools flume,juttle,mlr,jq,node]\n');
+      process.stdout.write('usage: node bench/run.mjs [--runs N] [--points N] [--only 1,3,...] [--tools flume,juttle,mlr,jq,node] [--markdown FILE]\n');
       process.exit(0);
     } else die(`unknown argument ${a}`);
   }
@@ -237,6 +242,9 @@ function workloads(N, file) {
       title: 'read → put(v2=v*2) → write JSON lines to /dev/null',
       points: N,
       devNull: true,
+      // The timed runs write to /dev/null; one untimed run per tool writes to a file to check the output.
+      verify: (tool, spec, out) =>
+        tool === 'flume' ? spec.replace("file='/dev/null'", `file='${out}'`) : tool === 'juttle' ? { ...spec, inputs: { ...spec.inputs, out } } : spec,
       tools: {
         flume: `read('stdio', file='${file}') | put(v2=v*2) | write('stdio', file='/dev/null')`,
         juttle: { file: juttle('w4-read-put-write.juttle'), inputs: { file } },
@@ -307,8 +315,8 @@ function command(tool, spec, env) {
 // Measuring
 
 /** One run: wall ms (measured here), peak RSS in KB (GNU time), exit status, stdout. */
-function measure(argv, devNull, env) {
-  const outFile = path.join(cacheDir, 'run.out');
+function measure(argv, devNull, env, stdoutFile) {
+  const outFile = stdoutFile ?? path.join(cacheDir, 'run.out');
   const rssFile = path.join(cacheDir, 'run.rss');
   rmSync(rssFile, { force: true });
   const out = openSync(devNull ? '/dev/null' : outFile, 'w');
@@ -351,11 +359,41 @@ function measure(argv, devNull, env) {
         ok: code === 0,
         wallMs,
         rssKb,
-        stdout: devNull ? '' : readFileSync(outFile, 'utf8'),
+        stdout: devNull || stdoutFile !== undefined ? '' : readFileSync(outFile, 'utf8'),
         stderr: readFileSync(errFile, 'utf8'),
       });
     });
   });
+}
+
+/**
+ * An untimed run of a workload that writes to /dev/null, writing to a file
+ * instead: counts its lines and checks v2 = 2·v on each. Returns a note when
+ * the output is short or wrong (reported, not hidden), else undefined.
+ */
+async function verifyWrites(tool, w, env) {
+  const file = path.join(cacheDir, 'verify.out');
+  rmSync(file, { force: true });
+  const toStdout = tool === 'mlr' || tool === 'jq' || tool === 'node';
+  const argv = command(tool, w.verify(tool, w.tools[tool], file), env);
+  const m = await measure(argv, false, env, toStdout ? file : undefined);
+  if (!m.ok) return `the check run failed: ${m.stderr.trim().split('\n').slice(-2).join(' / ').slice(0, 200)}`;
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  rmSync(file, { force: true });
+  let lines = 0;
+  let wrong = 0;
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    lines++;
+    try {
+      const p = JSON.parse(line);
+      if (p.v2 !== p.v * 2 || typeof p.time !== 'string') wrong++;
+    } catch {
+      wrong++;
+    }
+  }
+  if (lines === w.points && wrong === 0) return undefined;
+  return `writing to a file (untimed check) gave ${lines.toLocaleString('en-US')} of ${w.points.toLocaleString('en-US')} lines${wrong > 0 ? `, ${wrong} wrong` : ''}`;
 }
 
 function median(xs) {
@@ -366,6 +404,11 @@ function median(xs) {
 
 // ---------------------------------------------------------------------------
 // Machine
+
+/** The 1, 5 and 15 minute load averages, as uptime prints them. */
+function loadAvg() {
+  return os.loadavg().map((x) => x.toFixed(2)).join(', ');
+}
 
 function machine() {
   const cpuinfo = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
@@ -382,6 +425,7 @@ function machine() {
     node: `Node ${process.version}`,
     jq: version('jq --version'),
     mlr: version('mlr --version'),
+    flume: JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')).version,
   };
 }
 
@@ -399,6 +443,7 @@ const fmtX = (x) => (x >= 10 ? x.toFixed(1) : x.toFixed(2)) + '×';
 
 async function main() {
   if (!existsSync(path.join(repo, 'dist', 'flume.mjs'))) die('dist/flume.mjs is missing: run `make build` (or `make bench`)');
+  const loadBefore = loadAvg();
   const installed = ensureTools();
   if (!installed.time) log('GNU time unavailable: peak RSS from polling /proc (VmHWM)');
   const juttle = ensureJuttle();
@@ -422,6 +467,7 @@ async function main() {
   await measure(command('flume', 'emit(limit=1, start=0)', env), false, env);
 
   // results[w][tool] = { walls: [], rss: [], failed?: string }
+  const verified = [];
   const results = new Map(wls.map((w) => [w.id, Object.fromEntries(tools.map((t) => [t, { walls: [], rss: [] }]))]));
   const runsOf = (w, r) => (w.startup ? opts.startupRuns : r.walls.length > 0 && r.walls[0] < 2000 ? opts.quickRuns : opts.runs);
   const maxRuns = Math.max(opts.runs, opts.quickRuns, ...wls.map((w) => (w.startup ? opts.startupRuns : opts.runs)));
@@ -432,6 +478,10 @@ async function main() {
         if (!available[t].ok || r.failed) continue;
         if (run > 0 && run >= runsOf(w, r)) continue;
         if (run === 0) log(`workload ${w.id}: ${TOOL_NAMES[t]}`);
+        if (run === 0 && w.verify) {
+          const v = await verifyWrites(t, w, env);
+          if (v !== undefined) verified.push(`workload ${w.id}, ${TOOL_NAMES[t]}: ${v}`);
+        }
         const m = await measure(command(t, w.tools[t], env), w.devNull === true, env);
         if (!m.ok) {
           r.failed = `exit status not 0: ${m.stderr.trim().split('\n').slice(-3).join(' / ').slice(0, 300)}`;
@@ -514,22 +564,29 @@ async function main() {
   const m = machine();
   const notes = [];
   notes.push('');
-  notes.push(`Machine: ${m.cpu}, ${m.memory}; ${m.os}; ${m.node}. Peers: Juttle ${JUTTLE_VERSION} (npm) on the same Node, ${m.mlr}, ${m.jq}.`);
+  notes.push(`- Machine: ${m.cpu}, ${m.memory}; ${m.os}; ${m.node}.`);
+  notes.push(`- Load average before / after the runs: ${loadBefore} / ${loadAvg()} (other work on the machine slows every tool; ratios are measured in the same interleaved run).`);
+  notes.push(`- Tools: flume ${m.flume} (dist/flume.mjs), Juttle ${JUTTLE_VERSION} (npm, on the same Node), ${m.mlr}, ${m.jq}; peak RSS from GNU time's %M.`);
   notes.push(
-    `Data: ${opts.points.toLocaleString('en-US')} JSON lines (${fmtMB(readFileSync(file).length / 1024)}), bench/gen.mjs. ` +
+    `- Data: ${opts.points.toLocaleString('en-US')} JSON lines (${fmtMB(readFileSync(file).length / 1024)}), bench/gen.mjs. ` +
       `Wall: median of ${opts.quickRuns} runs (${opts.runs} for runs over 2 s; start-up: ${opts.startupRuns}), interleaved; peak RSS: the largest of the runs.`,
   );
-  for (const t of tools) if (!available[t].ok) notes.push(`${TOOL_NAMES[t]} NOT MEASURED: ${available[t].why}`);
+  for (const v of verified) notes.push(`- ${v}`);
+  for (const t of tools) if (!available[t].ok) notes.push(`- ${TOOL_NAMES[t]} NOT MEASURED: ${available[t].why}`);
   for (const w of wls)
     for (const t of tools) {
       const r = results.get(w.id)[t];
-      if (r.failed) notes.push(`workload ${w.id}, ${TOOL_NAMES[t]} FAILED: ${r.failed}`);
+      if (r.failed) notes.push(`- workload ${w.id}, ${TOOL_NAMES[t]} FAILED: ${r.failed}`);
     }
 
   const text = lines.join('\n') + '\n' + notes.join('\n') + '\n';
   process.stdout.write('\n' + text);
   writeFileSync(path.join(cacheDir, 'results.md'), text);
   log(`also written to ${path.join(cacheDir, 'results.md')}`);
+  if (opts.markdown) {
+    writeFileSync(opts.markdown, text);
+    log(`markdown written to ${opts.markdown}`);
+  }
   const flumeFailed = wls.some((w) => results.get(w.id).flume.failed);
   process.exit(flumeFailed ? 1 : 0);
 }
