@@ -322,7 +322,7 @@ function measure(argv, devNull, env, stdoutFile) {
   const out = openSync(devNull ? '/dev/null' : outFile, 'w');
   const errFile = path.join(cacheDir, 'run.err');
   const err = openSync(errFile, 'w');
-  const full = env.time ? ['/usr/bin/time', '-f', '%M', '-o', rssFile, ...argv] : argv;
+  const full = env.time ? ['/usr/bin/time', '-f', '%M %U %S', '-o', rssFile, ...argv] : argv;
   return new Promise((resolve) => {
     const t0 = process.hrtime.bigint();
     const child = spawn(full[0], full.slice(1), { stdio: ['ignore', out, err] });
@@ -342,7 +342,7 @@ function measure(argv, devNull, env, stdoutFile) {
       if (poll) clearInterval(poll);
       closeSync(out);
       closeSync(err);
-      resolve({ ok: false, wallMs: NaN, rssKb: NaN, stdout: '', stderr: String(e) });
+      resolve({ ok: false, wallMs: NaN, rssKb: NaN, cpuMs: NaN, stdout: '', stderr: String(e) });
     });
     child.on('exit', (code) => {
       const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
@@ -350,15 +350,19 @@ function measure(argv, devNull, env, stdoutFile) {
       closeSync(out);
       closeSync(err);
       let rssKb = peak || NaN;
+      let cpuMs = NaN;
       if (env.time) {
         // GNU time writes "Command exited with non-zero status N" before the value when the command fails.
         const lines = existsSync(rssFile) ? readFileSync(rssFile, 'utf8').trim().split('\n') : [];
-        rssKb = Number(lines[lines.length - 1]);
+        const [m, u, s] = (lines[lines.length - 1] ?? '').split(' ').map(Number);
+        rssKb = m;
+        cpuMs = (u + s) * 1000;
       }
       resolve({
         ok: code === 0,
         wallMs,
         rssKb,
+        cpuMs,
         stdout: devNull || stdoutFile !== undefined ? '' : readFileSync(outFile, 'utf8'),
         stderr: readFileSync(errFile, 'utf8'),
       });
@@ -468,7 +472,7 @@ async function main() {
 
   // results[w][tool] = { walls: [], rss: [], failed?: string }
   const verified = [];
-  const results = new Map(wls.map((w) => [w.id, Object.fromEntries(tools.map((t) => [t, { walls: [], rss: [] }]))]));
+  const results = new Map(wls.map((w) => [w.id, Object.fromEntries(tools.map((t) => [t, { walls: [], rss: [], cpus: [] }]))]));
   const runsOf = (w, r) => (w.startup ? opts.startupRuns : r.walls.length > 0 && r.walls[0] < 2000 ? opts.quickRuns : opts.runs);
   const maxRuns = Math.max(opts.runs, opts.quickRuns, ...wls.map((w) => (w.startup ? opts.startupRuns : opts.runs)));
   for (let run = 0; run < maxRuns; run++) {
@@ -493,6 +497,7 @@ async function main() {
         }
         r.walls.push(m.wallMs);
         r.rss.push(m.rssKb);
+        r.cpus.push(m.cpuMs);
       }
     }
   }
@@ -504,26 +509,30 @@ async function main() {
   for (const w of wls) {
     const res = results.get(w.id);
     const flumeWall = res.flume.walls.length > 0 ? median(res.flume.walls) : NaN;
+    const flumeCpu = res.flume.cpus.length > 0 ? median(res.flume.cpus) : NaN;
     for (const t of tools) {
       const r = res[t];
       let cells;
-      if (!available[t].ok) cells = ['not measured', '', '', ''];
-      else if (r.failed) cells = ['failed', '', '', ''];
+      if (!available[t].ok) cells = ['not measured', '', '', '', '', ''];
+      else if (r.failed) cells = ['failed', '', '', '', '', ''];
       else {
         const wall = median(r.walls);
         const rss = Math.max(...r.rss);
-        summary.set(`${w.id}:${t}`, { wall, rss });
+        const cpu = median(r.cpus);
+        summary.set(`${w.id}:${t}`, { wall, rss, cpu });
         cells = [
           w.startup ? fmtMs(wall) : fmtS(wall),
+          Number.isFinite(cpu) ? (w.startup ? fmtMs(cpu) : fmtS(cpu)) : '?',
           w.startup ? '—' : fmtRate(w.points, wall),
           fmtMB(rss),
           t === 'flume' ? '1×' : Number.isFinite(flumeWall) ? fmtX(wall / flumeWall) : '?',
+          t === 'flume' ? '1×' : Number.isFinite(flumeCpu) && Number.isFinite(cpu) ? fmtX(cpu / flumeCpu) : '?',
         ];
       }
       rows.push([t === tools[0] ? `${w.id}. ${w.title}` : '', TOOL_NAMES[t], ...cells]);
     }
   }
-  const header = ['workload', 'tool', 'wall (median)', 'points/s', 'peak RSS', 'time ÷ flume'];
+  const header = ['workload', 'tool', 'wall (median)', 'CPU user+sys', 'points/s', 'peak RSS', 'wall ÷ flume', 'CPU ÷ flume'];
   lines.push('| ' + header.join(' | ') + ' |');
   lines.push('|' + header.map((h, i) => (i >= 2 ? '---:' : '---')).join('|') + '|');
   for (const r of rows) lines.push('| ' + r.map((c) => String(c).replaceAll('|', '\\|')).join(' | ') + ' |');
@@ -536,8 +545,8 @@ async function main() {
     const f = get(w, 'flume');
     const o = get(w, t);
     const what = `workload ${w}: ≥${min}× faster than ${TOOL_NAMES[t]}`;
-    if (!f || !o) targets.push([what, 'not measured', available[t].ok ? 'n/a (failed)' : 'n/a (' + TOOL_NAMES[t] + ' not measured)']);
-    else targets.push([what, fmtX(o.wall / f.wall), o.wall / f.wall >= min ? 'met' : 'MISSED']);
+    if (!f || !o) targets.push([what, 'not measured', '', available[t].ok ? 'n/a (failed)' : 'n/a (' + TOOL_NAMES[t] + ' not measured)']);
+    else targets.push([what, fmtX(o.wall / f.wall), fmtX(o.cpu / f.cpu), o.wall / f.wall >= min ? 'met' : 'MISSED']);
   };
   ratioTarget(1, 'juttle', 10);
   ratioTarget(2, 'juttle', 10);
@@ -547,18 +556,19 @@ async function main() {
   if (!opts.only || opts.only.has(3)) {
     const f = get(3, 'flume');
     const n = get(3, 'node');
-    if (f && n) targets.push(['workload 3: ≤1.3× the plain Node loop', fmtX(f.wall / n.wall), f.wall / n.wall <= 1.3 ? 'met' : 'MISSED']);
-    else targets.push(['workload 3: ≤1.3× the plain Node loop', 'not measured', 'n/a']);
-    if (f) targets.push(['workload 3: peak RSS under 150 MB', fmtMB(f.rss), f.rss < 150 * 1024 ? 'met' : 'MISSED']);
+    if (f && n) targets.push(['workload 3: ≤1.3× the plain Node loop', fmtX(f.wall / n.wall), fmtX(f.cpu / n.cpu), f.wall / n.wall <= 1.3 ? 'met' : 'MISSED']);
+    else targets.push(['workload 3: ≤1.3× the plain Node loop', 'not measured', '', 'n/a']);
+    if (f) targets.push(['workload 3: peak RSS under 150 MB', fmtMB(f.rss), '', f.rss < 150 * 1024 ? 'met' : 'MISSED']);
   }
   ratioTarget(4, 'juttle', 5);
   if (!opts.only || opts.only.has(6)) {
     const f = get(6, 'flume');
-    if (f) targets.push(['workload 6: start-up under 250 ms wall', fmtMs(f.wall), f.wall < 250 ? 'met' : 'MISSED']);
+    if (f) targets.push(['workload 6: start-up under 250 ms wall', fmtMs(f.wall), fmtMs(f.cpu), f.wall < 250 ? 'met' : 'MISSED']);
   }
   lines.push('');
-  lines.push('| target | measured | |');
-  lines.push('|---|---:|---|');
+  // Targets are judged on wall time, as the issue states them; the CPU ratio is shown because it is steadier on a busy machine.
+  lines.push('| target | measured (wall) | same on CPU time | |');
+  lines.push('|---|---:|---:|---|');
   for (const t of targets) lines.push('| ' + t.join(' | ') + ' |');
 
   const m = machine();
