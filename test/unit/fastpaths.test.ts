@@ -239,3 +239,23 @@ describe('stringifyPoint swaps time in place only when that is safe', () => {
     assert.equal(p.time, T);
   });
 });
+
+describe('reduce without every looks a group up only when the key changes', () => {
+  it('runs of keys, keys coming back, a missing key (null) and equal-looking keys of other types stay apart', async () => {
+    const { flume } = await import('../../src/index.js');
+    const program =
+      "emit(points=[{k:'a',v:1},{k:'a',v:2},{k:'b',v:10},{k:'a',v:3},{v:100},{k:null,v:200},{k:1,v:5},{k:'1',v:7},{k:'b',v:20}])" +
+      ' | reduce(n=count(), s=sum(v), by=[k])';
+    const out = await flume(program).collect();
+    assert.deepEqual(
+      out.map((p) => [p.k, p.n, p.s]),
+      [
+        ['a', 3, 6],
+        ['b', 2, 30],
+        [null, 2, 300],
+        [1, 1, 5],
+        ['1', 1, 7],
+      ],
+    );
+  });
+});
