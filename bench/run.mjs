@@ -121,17 +121,23 @@ function ensureJuttle() {
   const dir = path.join(cacheDir, 'juttle');
   const pkg = path.join(dir, 'node_modules', 'juttle', 'package.json');
   const cli = path.join(dir, 'node_modules', 'juttle', 'bin', 'juttle');
-  const installed = () => existsSync(pkg) && JSON.parse(readFileSync(pkg, 'utf8')).version === JUTTLE_VERSION;
+  // moment-parser (Juttle's moment syntax) generates its parser with pegjs when installed.
+  const momentParser = path.join(dir, 'node_modules', 'moment-parser');
+  const installed = () =>
+    existsSync(pkg) && JSON.parse(readFileSync(pkg, 'utf8')).version === JUTTLE_VERSION && existsSync(path.join(momentParser, 'lib', 'parser.js'));
   if (!installed()) {
     mkdirSync(dir, { recursive: true });
     if (!existsSync(path.join(dir, 'package.json'))) writeFileSync(path.join(dir, 'package.json'), '{ "private": true }\n');
     log(`npm install juttle@${JUTTLE_VERSION} into ${dir}`);
-    // --ignore-scripts: the one install script (moment-parser's) regenerates a parser the package already ships.
+    // --ignore-scripts, then the one install script the tree has (moment-parser's: it generates
+    // lib/parser.js, without which Juttle cannot start), run by hand: nothing else runs at install.
     const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', `juttle@${JUTTLE_VERSION}`], {
       cwd: dir,
       stdio: ['ignore', 'ignore', 'inherit'],
     });
-    if (r.status !== 0 || !installed()) return { ok: false, why: `npm install juttle@${JUTTLE_VERSION} failed (exit ${r.status})` };
+    if (r.status !== 0) return { ok: false, why: `npm install juttle@${JUTTLE_VERSION} failed (exit ${r.status})` };
+    const peg = spawnSync(NODE, ['scripts/peg.js'], { cwd: momentParser, stdio: ['ignore', 'ignore', 'inherit'] });
+    if (peg.status !== 0 || !installed()) return { ok: false, why: `Juttle ${JUTTLE_VERSION}: generating moment-parser's parser failed (exit ${peg.status})` };
   }
   // Does it run on this Node? One point through its CLI.
   const probe = spawnSync(NODE, [cli, '-e', "emit -limit 1 -from :0: | view text -format 'jsonl'"], { encoding: 'utf8', timeout: 60_000 });
