@@ -41,7 +41,7 @@ test: typecheck unit integration
 
 bench: build
 	@test -f bench/run.mjs || { echo "make bench: the benchmark suite (issue 7) is not written yet"; exit 1; }
-	node bench/run.mjs
+	node bench/run.mjs $(BENCH_ARGS)
 
 coverage:
 	scripts/services/run.sh -- npx c8 --include 'src/**' --reporter=text-summary --reporter=text --check-coverage --lines 90 $(NODE_TEST) $(UNIT) $(INTEGRATION)

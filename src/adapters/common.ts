@@ -4,6 +4,7 @@
  * the time field, `from`/`to` filtering, and a decoder that turns byte chunks
  * into finished batches through a format.
  */
+import { isAscii } from 'node:buffer';
 import stripAnsi from 'strip-ansi';
 import type { FormatDef, MalformedSink, Parser, Serializer } from './formats/types.js';
 import type { TracksLines } from './formats/text.js';
@@ -57,6 +58,18 @@ export function lookupFormat(services: CompileServices, name: string, need: 'rea
   if (need === 'read' && f.createParser === undefined) throw compileError('bad-option', `format \`${name}\` cannot be read`);
   if (need === 'write' && f.createSerializer === undefined) throw compileError('bad-option', `format \`${name}\` cannot be written`);
   return f;
+}
+
+/**
+ * Bytes are decoded at most this many at a time: V8 makes a longer string in
+ * its large-object space, several times slower to allocate and collect than
+ * young strings (reads of 256 KB decode 4–8× faster in 64 KB pieces).
+ */
+const PIECE = 64 * 1024;
+
+/** Bytes as latin1 text (for ASCII bytes, the same as UTF-8). */
+function latin1(b: Uint8Array): string {
+  return (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength)).toString('latin1');
 }
 
 const EXAMPLE_MAX = 200;
@@ -266,11 +279,16 @@ export class RecordDecoder {
 
   /** Decode and parse a chunk (bytes or already-decoded text); returns the finished points. */
   feed(chunk: Uint8Array | string): Point[] {
-    let text = typeof chunk === 'string' ? chunk : this.utf8.decode(chunk, { stream: true });
-    if (this.strip) text = this.stripLines(text);
     const out: Point[] = [];
-    if (text.length > 0) this.parser.push(text, out);
+    if (typeof chunk === 'string') this.parse(chunk, out);
+    else if (chunk.length <= PIECE) this.parse(this.decode(chunk), out);
+    else for (let i = 0; i < chunk.length; i += PIECE) this.parse(this.decode(chunk.subarray(i, i + PIECE)), out);
     return this.finish(out);
+  }
+
+  private parse(text: string, out: Point[]): void {
+    if (this.strip) text = this.stripLines(text);
+    if (text.length > 0) this.parser.push(text, out);
   }
 
   /** End of this input: flush the decoder and a final unterminated record. */
@@ -285,6 +303,21 @@ export class RecordDecoder {
     this.parser.end(out);
     return this.finish(out);
   }
+
+  /**
+   * UTF-8 → text. ASCII is the common case and reads faster as latin1 (the
+   * same text), but only once the decoder has seen the first chunk (it strips
+   * a byte order mark at the start) and when it holds no partial character
+   * (it can only when the last chunk it decoded ended in a non-ASCII byte).
+   */
+  private decode(chunk: Uint8Array): string {
+    if (this.clean && isAscii(chunk)) return latin1(chunk);
+    const text = this.utf8.decode(chunk, { stream: true });
+    this.clean = chunk.length > 0 && chunk[chunk.length - 1]! < 0x80;
+    return text;
+  }
+  /** The decoder holds no partial character and is past the start of the input. */
+  private clean = false;
 
   private finish(out: Point[]): Point[] {
     const lines = this.lines;

@@ -9,7 +9,6 @@ import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createGunzip, createGzip, type Gzip } from 'node:zlib';
 import type { Readable, Writable } from 'node:stream';
-import { glob, isDynamicPattern } from 'tinyglobby';
 import { defineAdapter, type CreateContext } from '../runtime/defs.js';
 import type { SinkInstance, SourceInstance, SourceOutput } from '../runtime/component.js';
 import type { Batch, Point } from '../runtime/point.js';
@@ -58,6 +57,8 @@ export async function resolveFiles(pattern: string): Promise<string[]> {
     if (st.isDirectory()) throw runtimeError('no-such-file', `not a file: ${pattern} is a directory`);
     return [pattern];
   }
+  // Loaded only for a name that is not a file: it pulls in picomatch, a cost at every start-up otherwise.
+  const { glob, isDynamicPattern } = await import('tinyglobby');
   if (isDynamicPattern(pattern)) {
     const abs = pattern.startsWith('/');
     const found = await glob(pattern, { onlyFiles: true, absolute: abs, expandDirectories: false, dot: false });

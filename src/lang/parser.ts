@@ -5,8 +5,13 @@ import { CstParser, type CstNode } from 'chevrotain';
 import * as T from './tokens.js';
 
 export class FlumeParser extends CstParser {
-  constructor() {
-    super(T.allTokens, { nodeLocationTracking: 'onlyOffset', maxLookahead: 3 });
+  /**
+   * `validate` checks the grammar (ambiguities, left recursion) as it is built.
+   * That is a third of start-up and the grammar is fixed, so the CLI skips it
+   * and a unit test builds the parser with it on.
+   */
+  constructor(validate = false) {
+    super(T.allTokens, { nodeLocationTracking: 'onlyOffset', maxLookahead: 3, skipValidations: !validate });
     this.performSelfAnalysis();
   }
 

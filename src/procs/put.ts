@@ -42,8 +42,11 @@ export const put = defineProc({
     const { slots, assignments, results } = agg;
     const retractable = slots.every((s) => s.def.retractable);
     const groups = new Map<unknown, Running>();
+    // Without `by` there is one group: no map lookup per point.
+    let single: Running | undefined;
     const running = (p: Point): Running => {
-      const key = keyOf ? keyOf(p) : null;
+      if (!keyOf) return (single ??= { states: newStates(slots), window: [], head: 0 });
+      const key = keyOf(p);
       let r = groups.get(key);
       if (!r) groups.set(key, (r = { states: newStates(slots), window: [], head: 0 }));
       return r;
@@ -79,9 +82,11 @@ export const put = defineProc({
           const t = p.time;
           if (r && over !== undefined && t !== undefined) slide(r, t);
           const vals: unknown[] | undefined = r && over !== undefined ? [] : undefined;
-          for (const a of assignments) {
+          for (let k = 0; k < assignments.length; k++) {
+            const a = assignments[k]!;
             if (r) {
-              for (const i of a.slots) {
+              for (let j = 0; j < a.slots.length; j++) {
+                const i = a.slots[j]!;
                 const s = slots[i]!;
                 const v = s.value ? s.value(p) : undefined;
                 const given = s.needsTime ? [v, t] : v;

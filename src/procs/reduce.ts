@@ -174,13 +174,20 @@ class WholeStream extends Reducing {
   private first: number | undefined;
 
   push(batch: Point[]): void {
+    const keyOf = this.keyOf;
+    // The map is consulted only when the key changes (never, ungrouped): a hot loop on big streams.
+    let lastKey: unknown;
+    let g: Group | undefined;
     for (let i = 0; i < batch.length; i++) {
       const p = batch[i]!;
       const t = p.time;
       if (t !== undefined && (this.first === undefined || t < this.first)) this.first = t;
-      const key = this.keyOf ? this.keyOf(p) : null;
-      let g = this.groups.get(key);
-      if (!g) this.groups.set(key, (g = this.newGroup(p)));
+      const key = keyOf ? keyOf(p) : null;
+      if (g === undefined || key !== lastKey) {
+        g = this.groups.get(key);
+        if (!g) this.groups.set(key, (g = this.newGroup(p)));
+        lastKey = key;
+      }
       this.feed(g.states, p);
       g.last = p;
     }

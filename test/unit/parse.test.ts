@@ -831,3 +831,25 @@ describe('isIncomplete', () => {
     });
   }
 });
+
+describe('grammar validation (skipped at start-up)', () => {
+  it('the token definitions pass chevrotain validation, and the validated lexer tokenizes as the fast one does', async () => {
+    const T = await import('../../src/lang/tokens.js');
+    const checked = T.makeLexer(true);
+    const text = "emit(limit=3, start='2016-01-01') | put(x = a.b['c d'] * -2.5e3, r=/ab+c/i) # note\n| reduce(n=count(), every=1h30m, by=[name]); read('stdio')";
+    const shape = (r: ReturnType<typeof checked.tokenize>) => ({
+      tokens: r.tokens.map((t) => [t.tokenType.name, t.image, t.startOffset, t.startLine, t.startColumn]),
+      errors: r.errors.length,
+    });
+    const a = shape(checked.tokenize(text));
+    assert.equal(a.errors, 0);
+    assert.ok(a.tokens.length > 40);
+    assert.deepEqual(shape(T.lexer.tokenize(text)), a);
+  });
+
+  it('the grammar passes chevrotain validation', async () => {
+    const { FlumeParser } = await import('../../src/lang/parser.js');
+    // Validation throws on an ambiguous or left-recursive grammar.
+    assert.doesNotThrow(() => new FlumeParser(true));
+  });
+});

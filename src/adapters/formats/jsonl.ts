@@ -3,20 +3,22 @@
  * (millions of lines): no per-point copies when writing.
  */
 import { defineFormat, type MalformedSink, type Parser, type Serializer } from './types.js';
-import { formatIso, type Point } from '../../runtime/point.js';
-import { LineSplitter, type TracksLines } from './text.js';
+import type { Point } from '../../runtime/point.js';
+import { isoString } from '../../runtime/time.js';
+import type { TracksLines } from './text.js';
 
 /** Date's range: beyond it toISOString throws. */
 const MAX_DATE_MS = 8.64e15;
 
 function isoOrNull(t: unknown): string | undefined {
-  return typeof t === 'number' && Number.isFinite(t) && Math.abs(t) <= MAX_DATE_MS ? formatIso(t) : undefined;
+  return typeof t === 'number' && Number.isFinite(t) && Math.abs(t) <= MAX_DATE_MS ? isoString(t) : undefined;
 }
 
 /**
  * One compact JSON object, `time` first as ISO 8601, then the other fields in
  * insertion order. The common case (time is the first key, or absent) is one
- * JSON.stringify plus a splice of the ISO string in place of the number.
+ * JSON.stringify of the point itself, with the ISO text standing in for the
+ * number while it runs: no copy, and no number to format and cut out again.
  */
 export function stringifyPoint(p: Point): string {
   const t = p.time;
@@ -26,12 +28,23 @@ export function stringifyPoint(p: Point): string {
     // A non-numeric time (e.g. kept as read with time=null) is written as it is, still first.
     return slowStringify(p, JSON.stringify(t) ?? 'null');
   }
-  const s = JSON.stringify(p);
-  const num = String(t);
-  if (s.startsWith('{"time":') && s.startsWith(num, 8)) {
-    const after = s.charCodeAt(8 + num.length);
-    // `,` or `}` right after the number proves it is the whole top-level value.
-    if (after === 44 || after === 125) return '{"time":"' + iso + '"' + s.slice(8 + num.length);
+  const r = p as Record<string, unknown>;
+  // A toJSON method would see the stand-in.
+  if (typeof r.toJSON !== 'function') {
+    try {
+      r.time = iso;
+    } catch {
+      // a frozen point, or a read-only time: the slow way below
+    }
+    if (r.time === iso) {
+      let s: string;
+      try {
+        s = JSON.stringify(p);
+      } finally {
+        r.time = t;
+      }
+      if (s.startsWith('{"time":"')) return s;
+    }
   }
   return slowStringify(p, '"' + iso + '"');
 }
@@ -48,12 +61,97 @@ function slowStringify(p: Point, timeJson: string): string {
   return s + '}';
 }
 
+/** Consecutive pieces the batch parse could not take before a parser stops trying it. */
+const BATCH_GIVE_UP = 3;
+
+/**
+ * Lines end at LF or CRLF (the CR is dropped), across chunk boundaries; blank
+ * lines are skipped but counted. Complete lines are parsed with one
+ * JSON.parse for a whole chunk when that provably gives what parsing each line
+ * would (see `batch`), else line by line.
+ */
 class JsonlParser implements Parser, TracksLines {
   lines?: number[];
-  private readonly split = new LineSplitter();
-  private out: Point[] = [];
-  private readonly onLine = (line: string, lineNo: number): void => {
-    const out = this.out;
+  /** The start of an unfinished line (it has no newline yet). */
+  private rest = '';
+  /** Number of the last line read (1-based; blank lines count). */
+  private lineNo = 0;
+  private batchMisses = 0;
+
+  constructor(private readonly errors: MalformedSink) {}
+
+  push(chunk: string, out: Point[]): void {
+    // Only the new chunk is searched for the newline: one long line arriving in many chunks stays linear.
+    const last = chunk.lastIndexOf('\n');
+    if (last < 0) {
+      this.rest += chunk;
+      return;
+    }
+    const whole = last + 1 === chunk.length ? chunk : chunk.slice(0, last + 1);
+    const body = this.rest.length > 0 ? this.rest + whole : whole;
+    this.rest = last + 1 === chunk.length ? '' : chunk.slice(last + 1);
+    if (this.batchMisses < BATCH_GIVE_UP && this.batch(body, out)) return;
+    let start = 0;
+    let nl: number;
+    while ((nl = body.indexOf('\n', start)) >= 0) {
+      const end = nl > start && body.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+      this.line(body.slice(start, end), ++this.lineNo, out);
+      start = nl + 1;
+    }
+  }
+
+  end(out: Point[]): void {
+    let s = this.rest;
+    if (s.length === 0) return;
+    this.rest = '';
+    if (s.charCodeAt(s.length - 1) === 13) s = s.slice(0, -1);
+    this.line(s, ++this.lineNo, out);
+  }
+
+  /**
+   * Whole lines (`body` ends with a newline) as one JSON array: each newline
+   * becomes `,\n`. Taken only when that equals parsing line by line: the text
+   * has no `[` and every line starts with `{`, the array parses, has one
+   * element per line, and each is an object. Then each inserted comma sits
+   * between top-level elements (inside a string the raw newline after it is a
+   * syntax error; inside an object a `{` cannot follow a comma; there is no
+   * other array), so each line is exactly one object. Anything else (blank or
+   * malformed lines, arrays) is left to the line-by-line path, which reports it.
+   */
+  private batch(body: string, out: Point[]): boolean {
+    if (body.indexOf('[') >= 0) return this.miss();
+    let n = 0;
+    for (let i = 0; i < body.length; i = body.indexOf('\n', i) + 1) {
+      if (body.charCodeAt(i) !== 123) return this.miss();
+      n++;
+    }
+    let all: unknown;
+    try {
+      all = JSON.parse('[' + body.slice(0, -1).replaceAll('\n', ',\n') + ']');
+    } catch {
+      return this.miss();
+    }
+    const a = all as unknown[];
+    if (a.length !== n) return this.miss();
+    for (let k = 0; k < n; k++) {
+      const v = a[k];
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) return this.miss();
+    }
+    for (let k = 0; k < n; k++) {
+      out.push(a[k] as Point);
+      this.track(this.lineNo + k + 1, out);
+    }
+    this.lineNo += n;
+    this.batchMisses = 0;
+    return true;
+  }
+
+  private miss(): false {
+    this.batchMisses++;
+    return false;
+  }
+
+  private line(line: string, lineNo: number, out: Point[]): void {
     let i = 0;
     // Skipping blank lines without trim() keeps the common path allocation-free.
     while (i < line.length) {
@@ -67,29 +165,17 @@ class JsonlParser implements Parser, TracksLines {
       v = JSON.parse(line);
     } catch (e) {
       this.errors.malformed(lineNo, line, 'invalid JSON: ' + (e as Error).message, out);
-      this.track(lineNo);
+      this.track(lineNo, out);
       return;
     }
     if (typeof v === 'object' && v !== null && !Array.isArray(v)) out.push(v as Point);
     else this.errors.malformed(lineNo, line, `expected a JSON object, got ${Array.isArray(v) ? 'an array' : v === null ? 'null' : typeof v}`, out);
-    this.track(lineNo);
-  };
+    this.track(lineNo, out);
+  }
 
-  constructor(private readonly errors: MalformedSink) {}
-
-  private track(lineNo: number): void {
+  private track(lineNo: number, out: Point[]): void {
     const lines = this.lines;
-    if (lines !== undefined) while (lines.length < this.out.length) lines.push(lineNo);
-  }
-
-  push(chunk: string, out: Point[]): void {
-    this.out = out;
-    this.split.push(chunk, this.onLine);
-  }
-
-  end(out: Point[]): void {
-    this.out = out;
-    this.split.end(this.onLine);
+    if (lines !== undefined) while (lines.length < out.length) lines.push(lineNo);
   }
 }
 

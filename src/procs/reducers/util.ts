@@ -34,8 +34,9 @@ export class ExactSum {
   parts: number[] = [];
   add(x: number): void {
     const p = this.parts;
+    const n = p.length;
     let i = 0;
-    for (let j = 0; j < p.length; j++) {
+    for (let j = 0; j < n; j++) {
       let y = p[j]!;
       if (Math.abs(x) < Math.abs(y)) {
         const t = x;
@@ -47,8 +48,11 @@ export class ExactSum {
       if (lo !== 0) p[i++] = lo;
       x = hi;
     }
-    p.length = i;
-    p.push(x);
+    // p[0..i) are the new partials below x. Setting `length` is slow: write in place and shrink only when needed.
+    if (i < n) {
+      p[i] = x;
+      if (i + 1 < n) p.length = i + 1;
+    } else p.push(x);
   }
   addAll(parts: readonly number[]): void {
     for (const x of parts) this.add(x);

@@ -1,0 +1,46 @@
+// The benchmark's data: JSON lines, one point per line,
+//   {"time":"2016-01-01T00:00:00.000Z","name":"n3","v":512.37}
+// `time` starts at 2016-01-01T00:00:00.000Z and increases by 1 ms a line;
+// `name` is one of 10 values (n0..n9, pseudo-random); `v` a float in [0, 1000)
+// with two decimals. A fixed seed makes the file the same on every machine.
+//
+//   node bench/gen.mjs [file] [lines]     (defaults: stdout, 1,000,000)
+import { createWriteStream } from 'node:fs';
+
+export const START = Date.UTC(2016, 0, 1);
+export const NAMES = Array.from({ length: 10 }, (_, i) => 'n' + i);
+
+/** mulberry32: a small, fast, seeded PRNG (uniform in [0, 1)). */
+function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Write `lines` lines to `file` (or stdout); resolves when flushed. */
+export async function generate(file, lines = 1_000_000) {
+  const out = file === undefined || file === '-' ? process.stdout : createWriteStream(file);
+  const rand = rng(20160101);
+  const BLOCK = 10_000;
+  for (let i = 0; i < lines; ) {
+    let s = '';
+    const n = Math.min(BLOCK, lines - i);
+    for (let k = 0; k < n; k++, i++) {
+      const name = NAMES[Math.floor(rand() * 10)];
+      const v = Math.floor(rand() * 100_000) / 100;
+      s += '{"time":"' + new Date(START + i).toISOString() + '","name":"' + name + '","v":' + v + '}\n';
+    }
+    if (!out.write(s)) await new Promise((r) => out.once('drain', r));
+  }
+  if (out !== process.stdout) await new Promise((r, j) => out.end((e) => (e ? j(e) : r())));
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const lines = process.argv[3] === undefined ? 1_000_000 : Number(process.argv[3]);
+  await generate(process.argv[2], lines);
+}
