@@ -26,7 +26,9 @@ function size(bytes: number): string {
   return u === 0 ? `${v} B` : `${v.toFixed(1)} ${units[u]}`;
 }
 
-const count = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+// Made at the first progress line: ICU formatters cost ~10 ms to create, and most runs never draw one.
+let countFormat: Intl.NumberFormat | undefined;
+const count = (n: number): string => (countFormat ??= new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 })).format(n);
 
 export class ReadProgress {
   private readonly started: number;
@@ -61,7 +63,7 @@ export class ReadProgress {
   line(bytes: number, points: number, t: number): string {
     const seconds = Math.max((t - this.started) / 1000, 1e-3);
     const pct = this.total > 0 ? ` (${Math.min(100, Math.floor((bytes / this.total) * 100))}%)` : '';
-    const text = `${this.name}: ${size(bytes)} of ${size(this.total)}${pct}, ${count.format(points)} points, ${count.format(points / seconds)} points/s`;
+    const text = `${this.name}: ${size(bytes)} of ${size(this.total)}${pct}, ${count(points)} points, ${count(points / seconds)} points/s`;
     const cols = this.target.columns ?? 80;
     // Wider than the terminal would wrap, and `\r` would then redraw only the last row.
     return text.length < cols ? text : text.slice(0, Math.max(0, cols - 2)) + '…';
