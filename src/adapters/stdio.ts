@@ -26,6 +26,38 @@ import {
   type CommonReadOptions,
 } from './common.js';
 
+/**
+ * The chunks of `source` until `signal` aborts. A pipe with no data coming
+ * (`sleep 100 | flume ...`) never yields again, so Ctrl-C/SIGTERM must not wait
+ * for the next chunk: the read ends at once and the pipeline drains.
+ */
+async function* untilAborted<T>(source: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
+  if (signal.aborted) return;
+  const it = source[Symbol.asyncIterator]();
+  let onAbort!: () => void;
+  const aborted = new Promise<typeof ABORTED>((resolve) => {
+    onAbort = () => resolve(ABORTED);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  let finished = false;
+  try {
+    for (;;) {
+      const r = await Promise.race([it.next(), aborted]);
+      if (r === ABORTED) return;
+      if (r.done === true) {
+        finished = true;
+        return;
+      }
+      yield r.value;
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    // The pending read is abandoned; its later result (or error) is of no interest.
+    if (!finished) it.return?.()?.catch(() => undefined);
+  }
+}
+const ABORTED = Symbol('aborted');
+
 /** Large reads: fewer syscalls and batches of thousands of points. */
 const CHUNK = 256 * 1024;
 const DEFAULT_POLL_MS = 250;
@@ -167,9 +199,10 @@ class StdioSource implements SourceInstance {
       where === '' && gunzip === undefined && typeof (src as Readable).iterator === 'function'
         ? (src as Readable).iterator({ destroyOnReturn: false })
         : input;
+    const chunks = untilAborted(iterable, this.ctx.signal);
     try {
       let points = 0;
-      for await (const chunk of iterable) {
+      for await (const chunk of chunks) {
         const batch = dec.feed(chunk as Buffer | string);
         if (progress !== undefined) {
           points += batch.length;

@@ -267,6 +267,29 @@ describe('flume CLI', () => {
     assert.equal(code, 143);
     assert.match(out, /"n":\d+/);
   });
+
+  it('SIGTERM stops a read of a pipe that has no data coming, writing what it had (exit 143)', async () => {
+    // stdin stays open: the writer has sent one line and a half and is silent.
+    const child = spawn(process.execPath, [bin, "read('stdio') | reduce(n=count())"], { stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdin.write('{"a":1}\n{"a":');
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    await new Promise((r) => setTimeout(r, 800));
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((r) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        r(null);
+      }, 5000);
+      child.on('exit', (c) => {
+        clearTimeout(timer);
+        r(c);
+      });
+    });
+    child.stdin.destroy();
+    assert.equal(code, 143, 'still reading 5 s after SIGTERM');
+    assert.equal(out, '{"n":1}\n');
+  });
 });
 
 describe('examples', () => {

@@ -113,6 +113,22 @@ async function until(cond: () => boolean, what: string, ms = 5000): Promise<void
 }
 
 describe('stdio read', () => {
+  it('stops reading a silent stdin when the run is aborted, keeping what came and counting the cut line', async () => {
+    const ctx = ctxStub();
+    const stdin = new PassThrough();
+    ctx.io.stdin = stdin;
+    stdin.write('{"n":1}\n{"n":');
+    const out = outStub();
+    const running = stdio.read!.create(readOpts({}), ctx).run(out);
+    await until(() => out.points().length === 1, 'the first line');
+    ctx.controller.abort();
+    await running;
+    assert.deepEqual(out.points(), [{ n: 1 }]);
+    assert.equal(ctx.drops.length, 1);
+    assert.equal(ctx.drops[0]![0], 'malformed');
+    assert.equal(stdin.destroyed, false, 'stdin belongs to the process, not to the read');
+  });
+
   it('reads stdin as jsonl by default, parsing and moving the time field', async () => {
     const ctx = ctxStub({ stdin: '{"host":"a","time":"2016-07-17T13:59:44Z","v":1}\n{"v":2}\n' });
     assert.deepEqual(await read({}, ctx), [{ host: 'a', time: T, v: 1 }, { v: 2 }]);
