@@ -5,7 +5,8 @@
 import { defineAdapter, type CreateContext } from '../runtime/defs.js';
 import type { SourceInstance, SourceOutput } from '../runtime/component.js';
 import type { Point } from '../runtime/point.js';
-import { Backoff, DockerClient, OutageReporter, describeEndpoint, jsonLines, pause, resolveEndpoint } from './docker/client.js';
+import { Backoff } from '../runtime/retry.js';
+import { RECONNECT, DockerClient, OutageReporter, describeEndpoint, jsonLines, pause, resolveEndpoint } from './docker/client.js';
 import type { EngineEvent } from './docker/containers.js';
 import { sinceParam } from './docker/time.js';
 import { socketOption } from './docker/options.js';
@@ -39,7 +40,7 @@ class DockerEventsSource implements SourceInstance {
     const onAbort = (): void => stop.abort();
     this.ctx.signal.addEventListener('abort', onAbort, { once: true });
     const reporter = new OutageReporter('docker-events', describeEndpoint(this.client.endpoint), (m) => this.ctx.log(m));
-    const backoff = new Backoff();
+    const backoff = new Backoff(RECONNECT);
     // Events after the last one seen: none lost and none repeated across a reconnect.
     let lastNs = BigInt(this.ctx.clock.now()) * 1_000_000n;
     let watermark = -Infinity;

@@ -48,7 +48,7 @@ class DockerStatsSource implements SourceInstance {
 
   constructor(
     private readonly ctx: CreateContext,
-    private readonly socket: string | undefined,
+    socket: string | undefined,
     private readonly filter: ContainerFilter,
     private readonly everyMs: number,
   ) {

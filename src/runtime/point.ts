@@ -4,6 +4,8 @@
  * allocations; writers format it as ISO 8601 and expressions see it as a
  * {@link TimeValue}.
  */
+import { isoString } from './time.js';
+
 export interface Point {
   time?: number;
   [field: string]: unknown;
@@ -32,7 +34,7 @@ export class TimeValue {
 
 /** ISO 8601 UTC with milliseconds, e.g. `2016-07-17T13:59:44.000Z`. */
 export function formatIso(ms: number): string {
-  return new Date(ms).toISOString();
+  return isoString(ms);
 }
 
 /** A point as one line of JSON with `time` as ISO (drop examples, messages). */

@@ -66,6 +66,18 @@ describe('elastic adapter', { concurrency: false }, () => {
     assert.deepEqual(back, lines);
   });
 
+  it('reads numeric times as epoch milliseconds (time_unit), as Elasticsearch stores them', async () => {
+    const ix = index('epochms');
+    const body = [T0, T0 + 1500].flatMap((ts, i) => [JSON.stringify({ index: { _index: ix, _id: String(i) } }), JSON.stringify({ ts, n: i })]).join('\n') + '\n';
+    const res = await fetch(`${url}/_bulk?refresh=true`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body });
+    assert.equal(res.status, 200);
+    assert.equal(
+      ok(flume(`read('elastic', index='${ix}', time='ts') | keep('n')`)),
+      '{"time":"2024-03-01T00:00:00.000Z","n":0}\n{"time":"2024-03-01T00:00:01.500Z","n":1}\n',
+    );
+    assert.equal(ok(flume(`read('elastic', index='${ix}', time='ts', time_unit='s') | head(1) | keep('n')`)), `{"time":"${new Date(T0 * 1000).toISOString()}","n":0}\n`);
+  });
+
   it('routes mapping conflicts to errors= with the reason and loses nothing else', () => {
     const ix = index('conflict');
     const errIx = index('conflict-errors');

@@ -5,7 +5,6 @@ import { parseExpression } from '../../src/lang/parse.js';
 import { splitFilter, translate, type FieldInfo } from '../../src/adapters/elastic/query.js';
 import { reducePlan } from '../../src/adapters/elastic/aggregate.js';
 import { indexFor, parseErrorTarget, toDocument } from '../../src/adapters/elastic/write.js';
-import { backoffMs } from '../../src/runtime/retry.js';
 
 const fields = new Map<string, FieldInfo>([
   ['status', { type: 'long', strict: true }],
@@ -95,12 +94,5 @@ describe('elastic write helpers', () => {
     assert.deepEqual(parseErrorTarget('file:/tmp/x.jsonl'), { kind: 'file', path: '/tmp/x.jsonl' });
     assert.equal(parseErrorTarget(null), undefined);
     assert.throws(() => parseErrorTarget('file:'), /needs a path/);
-  });
-  it('backs off exponentially up to the cap, with jitter in the upper half', () => {
-    const policy = { retries: 5, baseMs: 100, maxMs: 1000 };
-    assert.equal(backoffMs(policy, 0, () => 0), 50);
-    assert.equal(backoffMs(policy, 0, () => 1), 100);
-    assert.equal(backoffMs(policy, 2, () => 1), 400);
-    assert.equal(backoffMs(policy, 10, () => 1), 1000);
   });
 });

@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseBrokers } from '../../src/adapters/kafka/client.js';
-import { recordKey } from '../../src/adapters/kafka/sink.js';
+import { recordKeyOf } from '../../src/adapters/kafka/sink.js';
 import { Malformed, makeDecoder, makeEncoder } from '../../src/adapters/kafka/codec.js';
 import { avroType, loadAvroSchema } from '../../src/adapters/kafka/avro.js';
 import { FlumeError } from '../../src/lang/diagnostics.js';
@@ -30,12 +30,12 @@ describe('kafka adapter', () => {
   });
 
   it('keys a record by one field as text, several as a JSON array, none as null', () => {
-    assert.equal(recordKey({ host: 'a' }, ['host']), 'a');
-    assert.equal(recordKey({ n: 5 }, ['n']), '5');
-    assert.equal(recordKey({ tags: { k: 'x' } }, ['tags.k']), 'x');
-    assert.equal(recordKey({ host: 'a', time: 60000 }, ['time', 'host']), '[60000,"a"]');
-    assert.equal(recordKey({ other: 1 }, ['host']), null);
-    assert.equal(recordKey({ host: 'a' }, []), null);
+    assert.equal(recordKeyOf(['host'])({ host: 'a' }), 'a');
+    assert.equal(recordKeyOf(['n'])({ n: 5 }), '5');
+    assert.equal(recordKeyOf(['tags.k'])({ tags: { k: 'x' } }), 'x');
+    assert.equal(recordKeyOf(['time', 'host'])({ host: 'a', time: 60000 }), '[60000,"a"]');
+    assert.equal(recordKeyOf(['host'])({ other: 1 }), null);
+    assert.equal(recordKeyOf([])({ host: 'a' }), null);
   });
 
   it('decodes JSON objects and reports anything else as malformed', () => {

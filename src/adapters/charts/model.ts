@@ -3,7 +3,7 @@
  * `by` group and y field. Terminal and Vega-Lite rendering both start from a
  * {@link ChartData} snapshot, so they always agree on the data.
  */
-import { getPath, pointToJson, splitPath, TimeValue, type Point } from '../../runtime/point.js';
+import { getPath, pointToJson, splitPath, TimeValue, type Point, formatIso } from '../../runtime/point.js';
 
 export type ChartType = 'line' | 'bar' | 'area' | 'point';
 export const CHART_TYPES: readonly ChartType[] = ['line', 'bar', 'area', 'point'];
@@ -50,7 +50,7 @@ function readField(p: Point, path: readonly string[]): unknown {
 
 function groupName(v: unknown, field: readonly string[]): string {
   if (v === undefined || v === null) return 'null';
-  if (typeof v === 'number' && field.length === 1 && field[0] === 'time') return new Date(v).toISOString();
+  if (typeof v === 'number' && field.length === 1 && field[0] === 'time') return formatIso(v);
   return typeof v === 'string' ? v : JSON.stringify(v);
 }
 
@@ -75,10 +75,6 @@ export class ChartModel {
 
   add(batch: readonly Point[], drop: DropFn): void {
     for (const p of batch) this.addPoint(p, drop);
-  }
-
-  get empty(): boolean {
-    return this.series.size === 0;
   }
 
   snapshot(): ChartData {
@@ -196,5 +192,5 @@ export function lastByCategory(data: ChartData): { categories: string[]; values:
 
 export function categoryLabel(x: XValue, kind: XKind): string {
   if (typeof x === 'string') return x;
-  return kind === 'time' ? new Date(x).toISOString() : String(x);
+  return kind === 'time' ? formatIso(x) : String(x);
 }

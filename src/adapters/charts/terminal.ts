@@ -5,6 +5,7 @@
  * one array from the left edge). Bars are horizontal, with their values.
  * Colour is added only when asked (a terminal); otherwise the text is plain.
  */
+import { formatIso } from '../../runtime/point.js';
 import { lastByCategory, type ChartData, type Series, type XKind } from './model.js';
 
 /** The part of asciichart used here (loaded lazily by the caller). */
@@ -273,7 +274,7 @@ const TIME_STEPS = [
 ];
 
 function timeLabel(t: number, step: number, multiDay: boolean): string {
-  const iso = new Date(t).toISOString();
+  const iso = formatIso(t);
   if (step >= DAY) return iso.slice(0, 10);
   const clock = step < MINUTE ? iso.slice(11, 19) : iso.slice(11, 16);
   return multiDay ? `${iso.slice(5, 10)} ${clock}` : clock;
@@ -292,7 +293,7 @@ interface Tick {
 }
 
 function timeTicks(lo: number, hi: number, width: number): { ticks: Tick[]; title: string } {
-  const multiDay = new Date(lo).toISOString().slice(0, 10) !== new Date(hi).toISOString().slice(0, 10);
+  const multiDay = formatIso(lo).slice(0, 10) !== formatIso(hi).slice(0, 10);
   const labelWidth = multiDay ? 11 : 8;
   const maxTicks = Math.max(1, Math.floor(width / (labelWidth + 3)));
   const span = Math.max(hi - lo, 1);
@@ -302,7 +303,7 @@ function timeTicks(lo: number, hi: number, width: number): { ticks: Tick[]; titl
     ticks.push({ col: hi === lo ? 0 : Math.round(((t - lo) / (hi - lo)) * (width - 1)), label: timeLabel(t, step, multiDay) });
   }
   if (ticks.length === 0) ticks.push({ col: 0, label: timeLabel(lo, step, multiDay) });
-  const day = new Date(lo).toISOString().slice(0, 10);
+  const day = formatIso(lo).slice(0, 10);
   return { ticks, title: multiDay || step >= DAY ? 'time (UTC)' : `time (UTC, ${day})` };
 }
 

@@ -3,6 +3,7 @@
  * value `{x, y, series}`, so field names with dots or spaces need no escaping
  * and the axis titles say what the fields were.
  */
+import { formatIso } from '../../runtime/point.js';
 import { lastByCategory, type ChartData } from './model.js';
 
 export const VEGA_LITE_SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
@@ -18,7 +19,7 @@ type Row = { x: string | number; y: number; series: string };
 export type VegaLiteSpec = Record<string, unknown>;
 
 function xValue(x: string | number, data: ChartData): string | number {
-  return data.xKind === 'time' ? new Date(x as number).toISOString() : x;
+  return data.xKind === 'time' ? formatIso(x as number) : x;
 }
 
 function rows(data: ChartData): Row[] {
@@ -64,7 +65,7 @@ function timeFormat(data: ChartData): string {
     }
   const span = hi - lo;
   if (span <= 2 * 60_000) return '%H:%M:%S';
-  if (new Date(lo).toISOString().slice(0, 10) === new Date(hi).toISOString().slice(0, 10)) return '%H:%M';
+  if (formatIso(lo).slice(0, 10) === formatIso(hi).slice(0, 10)) return '%H:%M';
   if (span <= 7 * 86_400_000) return '%m-%d %H:%M';
   return '%Y-%m-%d';
 }

@@ -4,7 +4,9 @@
  * are needed (stats, logs, events), so no client library: this keeps start-up
  * lean and gives the reconnect loop full control of every connection.
  */
-import { request, type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import { LineSplitter } from '../formats/text.js';
+import type { BackoffPolicy } from '../../runtime/retry.js';
 import { compileError } from '../../lang/diagnostics.js';
 
 /** Where the engine listens: a unix socket path, or an http host and port. */
@@ -44,7 +46,9 @@ export class DockerClient {
   constructor(readonly endpoint: Endpoint) {}
 
   /** Open a GET and resolve with the response once headers arrive (2xx), or reject. */
-  open(path: string, signal?: AbortSignal): Promise<IncomingMessage> {
+  async open(path: string, signal?: AbortSignal): Promise<IncomingMessage> {
+    // Loaded here, not at start-up: most programs never talk to the engine.
+    const { request } = await import('node:http');
     return new Promise((resolve, reject) => {
       const req = request({ ...this.endpoint, path, method: 'GET', headers: { host: 'docker' }, signal }, (res) => {
         const status = res.statusCode ?? 0;
@@ -79,17 +83,17 @@ export class DockerClient {
 
 /** A streamed response of JSON documents (events, stats), one per line. Ends when the engine closes it. */
 export async function* jsonLines<T>(res: IncomingMessage): AsyncGenerator<T> {
-  let carry = '';
+  const split = new LineSplitter();
   const dec = new TextDecoder();
+  const docs: T[] = [];
+  const take = (line: string): void => {
+    const text = line.trim();
+    if (text.length > 0) docs.push(JSON.parse(text) as T);
+  };
   try {
     for await (const c of res) {
-      carry += dec.decode(c as Buffer, { stream: true });
-      let nl: number;
-      while ((nl = carry.indexOf('\n')) >= 0) {
-        const line = carry.slice(0, nl).trim();
-        carry = carry.slice(nl + 1);
-        if (line.length > 0) yield JSON.parse(line) as T;
-      }
+      split.push(dec.decode(c as Buffer, { stream: true }), take);
+      yield* docs.splice(0);
     }
   } finally {
     res.destroy();
@@ -118,24 +122,10 @@ export class OutageReporter {
     this.down = false;
     this.log(`${this.source}: the Docker engine at ${this.where} is back`);
   }
-
-  get isDown(): boolean {
-    return this.down;
-  }
 }
 
-/** Backoff delays: 250 ms doubling to 5 s. */
-export class Backoff {
-  private next = 250;
-  reset(): void {
-    this.next = 250;
-  }
-  delay(): number {
-    const d = this.next;
-    this.next = Math.min(this.next * 2, 5000);
-    return d;
-  }
-}
+/** Reconnect delays: from 250 ms doubling to 5 s, jittered. */
+export const RECONNECT: BackoffPolicy = { baseMs: 250, maxMs: 5000 };
 
 /** Sleep in real time (reconnect waits are about the engine, not event time); false when aborted. */
 export function pause(ms: number, signal: AbortSignal): Promise<boolean> {

@@ -5,7 +5,8 @@
  * away is reported once, retried with backoff, and its return reported once.
  */
 import type { RunContext } from '../../runtime/component.js';
-import { Backoff, type DockerClient, EngineError, OutageReporter, jsonLines, pause, describeEndpoint } from './client.js';
+import { Backoff } from '../../runtime/retry.js';
+import { RECONNECT, type DockerClient, EngineError, OutageReporter, jsonLines, pause, describeEndpoint } from './client.js';
 
 export interface ContainerInfo {
   id: string;
@@ -50,7 +51,6 @@ export interface TrackerHooks {
   started(c: ContainerInfo): void;
   /** It stopped (die) or went away. */
   stopped(id: string): void;
-  renamed?(c: ContainerInfo): void;
   /** The events stream is connected and the listing reconciled. */
   connected?(): void;
 }
@@ -108,13 +108,9 @@ export class ContainerTracker {
     this.reporter = new OutageReporter(source, describeEndpoint(client.endpoint), (m) => ctx.log(m));
   }
 
-  get containers(): ReadonlyMap<string, ContainerInfo> {
-    return this.known;
-  }
-
   /** Follow until the run stops; never rejects for engine outages. */
   async run(): Promise<void> {
-    const backoff = new Backoff();
+    const backoff = new Backoff(RECONNECT);
     const signal = this.ctx.signal;
     while (!signal.aborted) {
       try {
@@ -170,10 +166,8 @@ export class ContainerTracker {
       case 'rename': {
         const c = this.known.get(id);
         const name = ev.Actor?.Attributes?.['name'];
-        if (c !== undefined && name !== undefined) {
-          c.name = name.replace(/^\//, '');
-          this.hooks.renamed?.(c);
-        }
+        // The followers hold this same object: the new name shows in their next points.
+        if (c !== undefined && name !== undefined) c.name = name.replace(/^\//, '');
         return;
       }
       default:

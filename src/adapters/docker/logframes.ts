@@ -7,6 +7,7 @@
  * several messages, only the last ending in a newline.
  */
 import { TextDecoder } from 'node:util';
+import { LineSplitter } from '../formats/text.js';
 
 export type StreamName = 'stdout' | 'stderr';
 
@@ -23,20 +24,15 @@ export class LogFramer {
   private buf: Buffer = Buffer.alloc(0);
   private readonly partial: Record<StreamName, RawLine | undefined> = { stdout: undefined, stderr: undefined };
   private readonly dec: Record<StreamName, TextDecoder> = { stdout: new TextDecoder(), stderr: new TextDecoder() };
-  private rawCarry = '';
+  /** The raw (terminal) stream's lines; CRLF ends a line too. */
+  private readonly raw = new LineSplitter();
 
   constructor(private readonly tty: boolean) {}
 
   feed(chunk: Buffer): RawLine[] {
     const out: RawLine[] = [];
     if (this.tty) {
-      this.rawCarry += this.dec.stdout.decode(chunk, { stream: true });
-      let nl: number;
-      while ((nl = this.rawCarry.indexOf('\n')) >= 0) {
-        const line = this.rawCarry.slice(0, nl).replace(/\r$/, '');
-        this.rawCarry = this.rawCarry.slice(nl + 1);
-        this.message('stdout', line + '\n', out);
-      }
+      this.raw.push(this.dec.stdout.decode(chunk, { stream: true }), (line) => this.message('stdout', line + '\n', out));
       return out;
     }
     this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
@@ -57,8 +53,7 @@ export class LogFramer {
   /** What is left at the end of the stream (a last line without its newline). */
   end(): RawLine[] {
     const out: RawLine[] = [];
-    if (this.tty && this.rawCarry.length > 0) this.message('stdout', this.rawCarry.replace(/\r$/, ''), out);
-    this.rawCarry = '';
+    if (this.tty) this.raw.end((line) => this.message('stdout', line, out));
     for (const s of ['stdout', 'stderr'] as const) {
       const p = this.partial[s];
       if (p !== undefined) out.push(p);

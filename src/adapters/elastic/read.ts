@@ -24,6 +24,7 @@ export interface ReadPlan {
   query: Expr | undefined;
   /** The field holding the time, or null (timeless points, index order). */
   timeField: string | null;
+  timeUnit: 's' | 'ms';
   from: number | undefined;
   to: number | undefined;
   pageSize: number;
@@ -33,17 +34,8 @@ export interface ReadPlan {
 
 type Stage = { kind: 'head'; n: number } | { kind: 'reduce'; plan: ReducePlan; instance: ProcInstance };
 
-/** What went to the server, for tests and --debug. */
-export interface ReadReport {
-  serverQuery: Dsl;
-  clientTerms: number;
-  reduce: 'server' | 'client' | 'none';
-  why?: string;
-}
-
 export class ElasticSource implements SourceInstance {
   private readonly stages: Stage[] = [];
-  report: ReadReport | undefined;
 
   constructor(
     private readonly plan: ReadPlan,
@@ -81,24 +73,22 @@ export class ElasticSource implements SourceInstance {
       await pushBatch(out, take);
     };
     if (limit === 0) return;
-    const client = await this.connect();
+    const client = await connect(this.plan.url);
     try {
       const { query, client: residual } = await this.buildQuery(client);
       const where = residual.length === 0 ? undefined : residual.map((e) => this.ctx.services.compileExpr(e));
       if (reduce !== undefined) {
-        const why = residual.length > 0 ? 'part of query= runs on the client' : await aggregate.check(client, this.plan, query, reduce.plan);
-        this.report = { serverQuery: query, clientTerms: residual.length, reduce: why === undefined ? 'server' : 'client', why };
+        let why = residual.length > 0 ? 'part of query= runs on the client' : await aggregate.check(client, this.plan, query, reduce.plan);
         if (why === undefined) {
           const points = await aggregate.run(client, this.plan, query, reduce.plan, this.ctx.signal);
           if (points !== undefined) {
             await emit(points);
             return;
           }
-          this.report.reduce = 'client';
-          this.report.why = 'groups tie on their first time: their order needs the documents';
+          why = 'groups tie on their first time: their order needs the documents';
         }
         // Not exact on the server: the reduce runs here, as it would have after the read.
-        this.ctx.log(`read elastic: the reduce runs on the client (${this.report.why}); its result is the same, only slower`);
+        this.ctx.log(`read elastic: the reduce runs on the client (${why}); its result is the same, only slower`);
         const r = reduce.instance;
         await this.scan(client, query, where, undefined, stopped, async (batch) => {
           const o: Point[] = [];
@@ -110,15 +100,10 @@ export class ElasticSource implements SourceInstance {
         await emit(o);
         return;
       }
-      this.report = { serverQuery: query, clientTerms: residual.length, reduce: 'none' };
       await this.scan(client, query, where, where === undefined ? limit : undefined, stopped, emit);
     } finally {
       await client.close();
     }
-  }
-
-  private async connect(): Promise<Client> {
-    return connect(this.plan.url);
   }
 
   /** The server query (query= terms that translate, and the time range) and the terms left for the client. */
@@ -151,13 +136,19 @@ export class ElasticSource implements SourceInstance {
     stopped: () => boolean,
     emit: (batch: Point[]) => Promise<void>,
   ): Promise<void> {
-    const { timeField, index, keepAlive } = this.plan;
+    const { timeField, timeUnit, index, keepAlive } = this.plan;
     const errors = makeMalformedSink('skip', this.ctx);
-    const move = makeTimeMover(timeField, 's', this.ctx.now, errors);
+    const move = makeTimeMover(timeField, timeUnit, this.ctx.now, errors);
     const pit = await this.call(() => client.openPointInTime({ index, keep_alive: keepAlive }));
     let pitId = pit.id;
-    // Time order; the shard/doc tiebreak makes paging exact when times tie.
-    const sort: Dsl[] = timeField === null ? [] : [{ [timeField]: { order: 'asc', unmapped_type: 'date', format: 'strict_date_optional_time_nanos' } }];
+    // Time order; the shard/doc tiebreak makes paging exact when times tie. Dates page by their
+    // nanosecond text (exact for date_nanos); a numeric time field (epoch numbers) takes no date format.
+    let sort: Dsl[] = [];
+    if (timeField !== null) {
+      const type = (await fieldInfo(client, index, [timeField])).get(timeField)?.type;
+      const numeric = type !== undefined && type !== 'date' && type !== 'date_nanos';
+      sort = [{ [timeField]: numeric ? { order: 'asc' } : { order: 'asc', unmapped_type: 'date', format: 'strict_date_optional_time_nanos' } }];
+    }
     sort.push({ _shard_doc: 'asc' });
     let after: unknown[] | undefined;
     let fetched = 0;
@@ -180,7 +171,8 @@ export class ElasticSource implements SourceInstance {
         if (hits.length === 0) break;
         fetched += hits.length;
         after = hits[hits.length - 1]!.sort as unknown[];
-        let batch: Point[] = hits.map((h) => ({ ...(h._source ?? {}) }));
+        // The parsed hits belong to no one else: no copies.
+        let batch: Point[] = hits.map((h) => (h._source ?? {}) as Point);
         batch = move(batch);
         if (where !== undefined) batch = batch.filter((p) => where.every((w) => truthy(w(p))));
         await emit(batch);
@@ -209,7 +201,8 @@ export function readPlan(opts: Record<string, unknown>, query: Expr | undefined)
     url: opts['url'] as string,
     index: opts['index'] as string,
     query,
-    timeField: time === null ? null : typeof time === 'string' ? time : Array.isArray(time) ? (time as string[]).join('.') : '@timestamp',
+    timeField: time === null ? null : Array.isArray(time) ? (time as string[]).join('.') : (time as string),
+    timeUnit: opts['time_unit'] === 's' ? 's' : 'ms',
     from: typeof opts['from'] === 'number' ? opts['from'] : undefined,
     to: typeof opts['to'] === 'number' ? opts['to'] : undefined,
     pageSize: Math.max(1, opts['page_size'] as number),

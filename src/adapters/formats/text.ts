@@ -82,18 +82,20 @@ class TextParser implements Parser, TracksLines {
   }
 }
 
+/** A point as one line of text: its `field` (JSON for objects), or the whole point as JSON when it has none, so nothing is lost. */
+export function textLine(p: Point, field: string): string {
+  const v = p[field];
+  if (typeof v === 'string') return v;
+  if (v === undefined) return stringifyPoint(p);
+  return typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
+}
+
 class TextSerializer implements Serializer {
   constructor(private readonly field: string) {}
 
   write(batch: Point[]): string {
     let s = '';
-    for (let i = 0; i < batch.length; i++) {
-      const p = batch[i]!;
-      const v = p[this.field];
-      if (typeof v === 'string') s += v + '\n';
-      else if (v === undefined) s += stringifyPoint(p) + '\n';
-      else s += (typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)) + '\n';
-    }
+    for (let i = 0; i < batch.length; i++) s += textLine(batch[i]!, this.field) + '\n';
     return s;
   }
 

@@ -4,6 +4,7 @@
  * time (so a missing file or bad JSON is a compile error); avsc itself is
  * loaded only when the run starts.
  */
+import { formatIso } from '../../runtime/point.js';
 import { existsSync, readFileSync } from 'node:fs';
 import type { Type } from 'avsc';
 import { compileError, runtimeError } from '../../lang/diagnostics.js';
@@ -75,7 +76,7 @@ export function avroEncoder(type: Type): (p: Record<string, unknown>) => Buffer 
       for (const f of fields) {
         let v = p[f.name];
         if (v === undefined) v = f.defaultValue();
-        if (f.name === 'time' && typeof v === 'number' && textTime) v = new Date(v).toISOString();
+        if (f.name === 'time' && typeof v === 'number' && textTime) v = formatIso(v);
         rec[f.name] = v;
       }
     }

@@ -5,6 +5,7 @@
 import type { Type } from 'avsc';
 import type { Point } from '../../runtime/point.js';
 import { stringifyPoint } from '../formats/jsonl.js';
+import { textLine } from '../formats/text.js';
 import { avroDecoder, avroEncoder } from './avro.js';
 
 export type KafkaFormat = 'json' | 'text' | 'avro';
@@ -34,16 +35,6 @@ function decodeJson(value: Buffer): Point | Malformed {
   return v as Point;
 }
 
-function textEncoder(field: string): Encode {
-  return (p) => {
-    const v = p[field];
-    if (typeof v === 'string') return Buffer.from(v);
-    // As the text format does: no message field writes the whole point, so nothing is lost.
-    if (v === undefined) return Buffer.from(stringifyPoint(p));
-    return Buffer.from(typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v));
-  };
-}
-
 export function makeDecoder(format: KafkaFormat, avro: Type | undefined, field: string): Decode {
   if (format === 'text') return (value) => ({ [field]: value.toString('utf8') });
   if (format === 'avro') {
@@ -60,7 +51,7 @@ export function makeDecoder(format: KafkaFormat, avro: Type | undefined, field: 
 }
 
 export function makeEncoder(format: KafkaFormat, avro: Type | undefined, field: string): Encode {
-  if (format === 'text') return textEncoder(field);
+  if (format === 'text') return (p) => Buffer.from(textLine(p, field));
   if (format === 'avro') {
     const enc = avroEncoder(avro!);
     return (p) => enc(p);

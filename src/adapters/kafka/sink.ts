@@ -6,12 +6,12 @@
  * record given so far is acknowledged, which is what lets a kafka source
  * upstream commit its offsets (at-least-once).
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kafka, Message, Producer } from 'kafkajs';
 import type { RunContext, SinkInstance } from '../../runtime/component.js';
-import type { Batch, Point } from '../../runtime/point.js';
+import { getPath, splitPath, type Batch, type Point } from '../../runtime/point.js';
 import { FlumeError, runtimeError } from '../../lang/diagnostics.js';
 import { avroType } from './avro.js';
+import { withRetry } from '../../runtime/retry.js';
 import { kafkaClient } from './client.js';
 import { makeEncoder, type Encode, type KafkaFormat } from './codec.js';
 
@@ -34,31 +34,25 @@ export interface SinkPlan {
   pointTime: boolean;
 }
 
-const FIRST_BACKOFF_MS = 250;
-const MAX_BACKOFF_MS = 10_000;
+const BACKOFF = { baseMs: 250, maxMs: 10_000 };
 
-/** The record key from the `key` fields: one string field as it is, anything else as JSON. */
-export function recordKey(p: Point, fields: readonly string[]): string | null {
-  if (fields.length === 0) return null;
-  const vals = fields.map((f) => getPath(p, f));
-  if (vals.length === 1) {
-    const v = vals[0];
-    if (v === undefined || v === null) return null;
-    return typeof v === 'string' ? v : JSON.stringify(v);
+/** The record key from the `key` fields (paths split once): one string field as it is, anything else as JSON. */
+export function recordKeyOf(fields: readonly string[]): (p: Point) => string | null {
+  const paths = fields.map(splitPath);
+  if (paths.length === 0) return () => null;
+  if (paths.length === 1) {
+    const path = paths[0]!;
+    return (p) => {
+      const v = getPath(p, path);
+      if (v === undefined || v === null) return null;
+      return typeof v === 'string' ? v : JSON.stringify(v);
+    };
   }
-  return JSON.stringify(vals.map((v) => v ?? null));
-}
-
-function getPath(p: Point, path: string): unknown {
-  let v: unknown = p;
-  for (const k of path.split('.')) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<string, unknown>)[k];
-  }
-  return v;
+  return (p) => JSON.stringify(paths.map((path) => getPath(p, path) ?? null));
 }
 
 export class KafkaSink implements SinkInstance {
+  private keyOf: ((p: Point) => string | null) | undefined;
   private pending: Message[] = [];
   private readonly queue: Message[][] = [];
   private queued = 0;
@@ -80,7 +74,7 @@ export class KafkaSink implements SinkInstance {
     this.check();
     await (this.ready ??= this.start());
     const enc = this.encode!;
-    const key = this.plan.key;
+    const keyOf = (this.keyOf ??= recordKeyOf(this.plan.key));
     for (let i = 0; i < batch.length; i++) {
       const p = batch[i]!;
       const value = enc(p);
@@ -88,7 +82,7 @@ export class KafkaSink implements SinkInstance {
         this.ctx.drop('unencodable', `${value}: ${JSON.stringify(p).slice(0, 200)}`);
         continue;
       }
-      const m: Message = { key: recordKey(p, key), value };
+      const m: Message = { key: keyOf(p), value };
       if (this.plan.pointTime && typeof p.time === 'number' && Number.isFinite(p.time)) m.timestamp = String(Math.trunc(p.time));
       this.pending.push(m);
       if (this.pending.length >= this.plan.batchSize) this.enqueue();
@@ -191,22 +185,16 @@ export class KafkaSink implements SinkInstance {
 
   /** Retry `op` with exponential backoff for up to `retry_for`, then fail naming the topic and the cause. */
   private async retrying(what: string, op: () => Promise<unknown>): Promise<void> {
-    const deadline = Date.now() + this.plan.retryForMs;
-    let delay = FIRST_BACKOFF_MS;
-    for (;;) {
-      try {
-        await op();
-        return;
-      } catch (e) {
-        const msg = (e as Error).message ?? String(e);
-        if (Date.now() + delay > deadline)
-          throw runtimeError('kafka-write', `cannot ${what} kafka topic \`${this.plan.topic}\` at ${this.plan.brokers.join(',')}: ${msg}`, [
-            `gave up after retrying for ${Math.round(this.plan.retryForMs / 1000)} s (retry_for=)`,
-          ]);
-        this.ctx.warn('kafka', `cannot ${what} topic ${this.plan.topic} (${msg}); retrying in ${delay} ms`);
-        await sleep(delay);
-        delay = Math.min(delay * 2, MAX_BACKOFF_MS);
-      }
+    const { topic, brokers, retryForMs } = this.plan;
+    const message = (e: unknown): string => (e as Error).message ?? String(e);
+    try {
+      await withRetry(op, { ...BACKOFF, retries: Infinity, forMs: retryForMs }, () => true, (e, _attempt, delay) =>
+        this.ctx.warn('kafka', `cannot ${what} topic ${topic} (${message(e)}); retrying in ${delay} ms`),
+      );
+    } catch (e) {
+      throw runtimeError('kafka-write', `cannot ${what} kafka topic \`${topic}\` at ${brokers.join(',')}: ${message(e)}`, [
+        `gave up after retrying for ${Math.round(retryForMs / 1000)} s (retry_for=)`,
+      ]);
     }
   }
 }
