@@ -108,6 +108,7 @@ export class Pipeline {
       }
     }
     for (const src of this.plan.sources) offerNextStages(src, instances);
+    for (const src of this.plan.sources) offerTextReuse(src, instances);
     const built = new Map<PlanNode, Node>();
     const merges = new Map<PlanNode, MergeNode>();
     const nodeFor = (n: PlanNode): Node => {
@@ -205,6 +206,33 @@ function offerNextStages(src: PlanNode, instances: Map<PlanNode, SourceInstance 
     next.absorbedBy = src;
     src.successors = next.successors;
     for (const s of next.successors) s.predecessors = s.predecessors.map((p) => (p === next ? src : p));
+  }
+}
+
+/**
+ * Text reuse: on a straight line from a source to a sink through processors
+ * that only set declared fields, the sink may write a record's text again
+ * instead of serialising the point (when it writes the format the source
+ * reads). Asked of the sink first: it says which format it can reuse.
+ */
+function offerTextReuse(src: PlanNode, instances: Map<PlanNode, SourceInstance | ProcInstance | SinkInstance>): void {
+  const source = instances.get(src) as SourceInstance;
+  if (source.keepText === undefined) return;
+  const sets: string[] = [];
+  for (let n = src; ; ) {
+    if (n.successors.length !== 1) return;
+    const next = n.successors[0]!;
+    if (next.predecessors.length !== 1) return;
+    if (next.def.kind === 'sink') {
+      const format = (instances.get(next) as SinkInstance).reuseText?.(sets);
+      if (format !== undefined && source.keepText(format, sets)) src.textReuse = sets;
+      return;
+    }
+    if (next.def.kind !== 'proc' || next.def.multiInput) return;
+    const fields = (instances.get(next) as ProcInstance).fieldsSet;
+    if (fields === undefined) return;
+    for (const f of fields) if (!sets.includes(f)) sets.push(f);
+    n = next;
   }
 }
 

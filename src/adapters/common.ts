@@ -249,6 +249,8 @@ export interface DecoderOptions {
   arrival?: () => number;
   /** A parser made earlier (at compile time, to surface option errors then) to use instead of a new one. */
   parser?: Parser;
+  /** Keep record texts for a sink to reuse (`Parser.keepText`), given the fields the pipeline sets. */
+  keepText?: readonly string[];
 }
 
 /**
@@ -272,6 +274,7 @@ export class RecordDecoder {
     this.parser = (o.parser ?? o.format.createParser!(o.opts, errors)) as Parser & TracksLines;
     if (o.parser !== undefined) rebindErrors(o.parser, errors);
     this.parser.lines = this.lines;
+    if (o.keepText !== undefined) this.parser.keepText?.(o.keepText);
     this.move = makeTimeMover(o.common.time, o.common.time_unit, o.ctx.now, errors, { arrival: o.arrival });
     this.range = filterRange(o.common.from, o.common.to);
     this.strip = o.stripAnsi === true;

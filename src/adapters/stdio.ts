@@ -119,12 +119,22 @@ interface ReadPlan {
 
 class StdioSource implements SourceInstance {
   private firstParser: Parser | undefined;
+  /** Text reuse is on: the fields the pipeline sets. */
+  private keep: readonly string[] | undefined;
 
   constructor(
     private readonly plan: ReadPlan,
     private readonly ctx: CreateContext,
   ) {
     this.firstParser = plan.firstParser;
+  }
+
+  keepText(format: string, sets: readonly string[]): boolean {
+    const p = this.plan;
+    // Moving another field to `time` changes the record, so its text is not what the sink would write.
+    if (format !== p.format.name || p.common.time !== 'time' || p.firstParser?.keepText?.(sets) !== true) return false;
+    this.keep = sets;
+    return true;
   }
 
   private stopped(out: SourceOutput): boolean {
@@ -143,6 +153,7 @@ class StdioSource implements SourceInstance {
       where,
       stripAnsi: p.stripAnsi,
       parser,
+      keepText: this.keep,
       // Live data without a time field is stamped on arrival (SPEC §2); time=null keeps it timeless.
       arrival: p.follow && p.common.time !== null ? () => this.ctx.clock.now() : undefined,
     });
@@ -344,8 +355,13 @@ class StdioSink implements SinkInstance {
     private readonly append: boolean,
     private readonly compress: boolean,
     private readonly serializer: Serializer,
+    private readonly format: string,
     private readonly ctx: CreateContext,
   ) {}
+
+  reuseText(sets: readonly string[]): string | undefined {
+    return this.serializer.reuseText?.(sets) === true ? this.format : undefined;
+  }
 
   /** Opened at the first write (not at compile time: `--explain` must not truncate files). */
   private open(): Writable {
@@ -563,7 +579,7 @@ export const stdio = defineAdapter({
       const file = isStd(opts.file) ? undefined : String(opts.file);
       const formatName = typeof opts.format === 'string' ? opts.format : file === undefined ? 'jsonl' : formatForPath(file);
       const serializer = lookupFormat(ctx.services, formatName, 'write').createSerializer!(opts);
-      return new StdioSink(file, opts.append === true, wantsGzip(opts.compression, file), serializer, ctx);
+      return new StdioSink(file, opts.append === true, wantsGzip(opts.compression, file), serializer, formatName, ctx);
     },
   },
   examples: [

@@ -28,7 +28,8 @@ export function explain(plan: Plan): string {
       : n.successors.length
         ? ` -> ${n.successors.map(label).join(', ')}`
         : '';
-    lines.push(`${label(n)} ${kind} ${n.def.name}(${opts.join(', ')}) at ${at.line}:${at.column}${to}`);
+    const reuse = n.textReuse ? `; the sink writes each record's text again${n.textReuse.length ? ` with ${n.textReuse.join(', ')} added` : ''}` : '';
+    lines.push(`${label(n)} ${kind} ${n.def.name}(${opts.join(', ')}) at ${at.line}:${at.column}${to}${reuse}`);
   }
   return lines.join('\n');
 }

@@ -58,6 +58,8 @@ export interface PlanNode {
   subPlans?: PlanNode[][];
   /** Set when the source before this stage does its work (pushdown): the stage is out of the graph. */
   absorbedBy?: PlanNode;
+  /** Set on a source whose sink writes its records' text again (text reuse): the fields set in between. */
+  textReuse?: readonly string[];
 }
 
 export interface Plan {

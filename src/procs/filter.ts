@@ -27,6 +27,7 @@ export const filter = defineProc({
   create(opts) {
     const expr = opts['expr'] as CompiledExpr;
     return {
+      fieldsSet: [],
       push(batch, out) {
         for (let i = 0; i < batch.length; i++) {
           const p = batch[i]!;

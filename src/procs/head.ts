@@ -34,6 +34,7 @@ export const head = defineProc({
 });
 
 class Head implements ProcInstance {
+  readonly fieldsSet = [];
   private seen = 0;
   done: boolean;
   constructor(private readonly n: number) {
@@ -48,6 +49,7 @@ class Head implements ProcInstance {
 }
 
 class GroupedHead implements ProcInstance {
+  readonly fieldsSet = [];
   private readonly counts = new Map<unknown, number>();
   constructor(
     private readonly n: number,

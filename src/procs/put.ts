@@ -75,6 +75,8 @@ export const put = defineProc({
       }
     };
     return {
+      // Only top-level fields: setting a nested one changes an object the record already had.
+      fieldsSet: assignments.every((a) => a.path.length === 1) ? [...new Set(assignments.map((a) => a.name))] : undefined,
       push(batch, out) {
         for (let n = 0; n < batch.length; n++) {
           const p = copy ? { ...batch[n]! } : batch[n]!;

@@ -172,6 +172,15 @@ export interface SourceInstance {
    * taken out of the graph. Offered again for the stage after, until it returns false.
    */
   absorb?(next: NextStage): boolean;
+  /**
+   * Text reuse: the sink writes `format`, and every stage between only sets
+   * the top-level fields `sets` (in that order of first appearance). A source
+   * reading that format may keep each record's text on its point as
+   * `SOURCE_TEXT` (runtime/point.ts), when the text is exactly what the sink would write
+   * for the record's fields and the record has none of the `sets` fields.
+   * Returns whether it will.
+   */
+  keepText?(format: string, sets: readonly string[]): boolean;
 }
 
 /**
@@ -189,10 +198,23 @@ export interface ProcInstance {
   pushFrom?(input: number, batch: Batch, out: Point[]): void;
   /** Processors that must wait (pace) implement this instead of `push`. */
   pushAsync?(batch: Batch, emit: (points: Point[]) => void | Promise<void>): Promise<void>;
+  /**
+   * The only change this processor makes to the points it passes on is setting
+   * these top-level fields (`[]`: none; it never copies a point). Absent: it
+   * may change anything. Lets a sink reuse a source's record text.
+   */
+  readonly fieldsSet?: readonly string[];
 }
 
 export interface SinkInstance {
   write(batch: Batch): void | Promise<void>;
+  /**
+   * Text reuse (see {@link SourceInstance.keepText}): points may arrive with
+   * their record's text, changed since only by setting the fields `sets`.
+   * Returns the format whose text this sink can write again (and from now on
+   * does, for points that carry it), or undefined.
+   */
+  reuseText?(sets: readonly string[]): string | undefined;
   mark?(watermark: number): void | Promise<void>;
   /** Make what was written so far durable at the destination (acknowledged, on disk, handed to the OS). */
   flush?(): void | Promise<void>;

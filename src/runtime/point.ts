@@ -6,8 +6,18 @@
  */
 import { isoString } from './time.js';
 
+/**
+ * The text of the record a point was read from, kept by a source when the
+ * sink writes the same format and everything in between only sets fields it
+ * declares (see `SourceInstance.keepText`): the sink writes the text again
+ * instead of serialising fields it would write identically. A symbol, so
+ * fields, JSON.stringify and for-in never see it.
+ */
+export const SOURCE_TEXT: unique symbol = Symbol('flume.sourceText');
+
 export interface Point {
   time?: number;
+  [SOURCE_TEXT]?: string;
   [field: string]: unknown;
 }
 

@@ -308,14 +308,19 @@ function d2(s: string, i: number): number {
  * Digits below milliseconds are truncated.
  */
 export function fastParseIso(s: string): number {
-  const n = s.length;
-  if (n < 10 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return NaN;
-  const yh = d2(s, 0);
-  const yl = d2(s, 2);
+  return fastParseIsoIn(s, 0, s.length);
+}
+
+/** {@link fastParseIso} of `s[at, end)`, read in place (no substring). */
+export function fastParseIsoIn(s: string, at: number, end: number): number {
+  const n = end - at;
+  if (n < 10 || s.charCodeAt(at + 4) !== 45 || s.charCodeAt(at + 7) !== 45) return NaN;
+  const yh = d2(s, at + 0);
+  const yl = d2(s, at + 2);
   if (yh < 0 || yl < 0) return NaN;
   const y = yh * 100 + yl;
-  const mo = d2(s, 5);
-  const d = d2(s, 8);
+  const mo = d2(s, at + 5);
+  const d = d2(s, at + 8);
   // Consecutive times in a stream mostly share the date: reuse its validation and day number.
   const ymd = y * 10000 + mo * 100 + d;
   let ms: number;
@@ -327,25 +332,25 @@ export function fastParseIso(s: string): number {
     isoYmdMs = ms;
   }
   if (n === 10) return ms;
-  const sep = s.charCodeAt(10);
-  if ((sep !== 84 && sep !== 32 && sep !== 116) || n < 16 || s.charCodeAt(13) !== 58) return NaN;
-  const h = d2(s, 11);
-  const mi = d2(s, 14);
+  const sep = s.charCodeAt(at + 10);
+  if ((sep !== 84 && sep !== 32 && sep !== 116) || n < 16 || s.charCodeAt(at + 13) !== 58) return NaN;
+  const h = d2(s, at + 11);
+  const mi = d2(s, at + 14);
   if (h < 0 || h > 23 || mi < 0 || mi > 59) return NaN;
   ms += h * HOUR + mi * MINUTE;
   let i = 16;
-  if (i < n && s.charCodeAt(i) === 58) {
-    const sec = d2(s, 17);
+  if (i < n && s.charCodeAt(at + i) === 58) {
+    const sec = d2(s, at + 17);
     if (sec < 0 || sec > 59) return NaN;
     ms += sec * SECOND;
     i = 19;
-    const c = s.charCodeAt(i);
+    const c = s.charCodeAt(at + i);
     if (c === 46 || c === 44) {
       i++;
       let frac = 0;
       let digits = 0;
       while (i < n) {
-        const v = s.charCodeAt(i) - 48;
+        const v = s.charCodeAt(at + i) - 48;
         if (!(v >= 0 && v <= 9)) break;
         if (digits < 3) frac = frac * 10 + v;
         digits++;
@@ -358,16 +363,16 @@ export function fastParseIso(s: string): number {
     }
   }
   if (i === n) return ms;
-  const z = s.charCodeAt(i);
+  const z = s.charCodeAt(at + i);
   if (z === 90 || z === 122) return i + 1 === n ? ms : NaN;
   if (z !== 43 && z !== 45) return NaN;
-  const oh = d2(s, i + 1);
+  const oh = d2(s, at + i + 1);
   if (oh < 0 || oh > 23) return NaN;
   i += 3;
   let om = 0;
   if (i < n) {
-    if (s.charCodeAt(i) === 58) i++;
-    om = d2(s, i);
+    if (s.charCodeAt(at + i) === 58) i++;
+    om = d2(s, at + i);
     if (om < 0 || om > 59) return NaN;
     i += 2;
   }
@@ -405,6 +410,30 @@ export function isoString(ms: number): string {
   const rest = ms - minute * MINUTE;
   const sec = (rest / SECOND) | 0;
   return isoPrefix + isoSec![sec]! + isoMs![rest - sec * SECOND]!;
+}
+
+/**
+ * True when `s` holds `isoString(ms)` at `at` (24 characters), compared in
+ * place: a writer checks that a record's time text is still the point's time
+ * without making the string.
+ */
+export function isIsoAt(ms: number, s: string, at: number): boolean {
+  if (!(ms >= ISO_LO && ms < ISO_HI) || ms !== Math.floor(ms)) return false;
+  const minute = Math.floor(ms / MINUTE);
+  if (minute !== isoMinute) isoString(ms);
+  if (!s.startsWith(isoPrefix, at)) return false;
+  const rest = ms - minute * MINUTE;
+  const sec = (rest / SECOND) | 0;
+  const milli = rest - sec * SECOND;
+  return (
+    s.charCodeAt(at + 17) === 48 + ((sec / 10) | 0) &&
+    s.charCodeAt(at + 18) === 48 + (sec % 10) &&
+    s.charCodeAt(at + 19) === 46 &&
+    s.charCodeAt(at + 20) === 48 + ((milli / 100) | 0) &&
+    s.charCodeAt(at + 21) === 48 + (((milli / 10) | 0) % 10) &&
+    s.charCodeAt(at + 22) === 48 + (milli % 10) &&
+    s.charCodeAt(at + 23) === 90
+  );
 }
 
 // ---------------------------------------------------------------------------

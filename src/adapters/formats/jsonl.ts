@@ -3,9 +3,10 @@
  * (millions of lines): no per-point copies when writing.
  */
 import { defineFormat, type MalformedSink, type Parser, type Serializer } from './types.js';
-import type { Point } from '../../runtime/point.js';
-import { isoString } from '../../runtime/time.js';
+import { SOURCE_TEXT, type Point } from '../../runtime/point.js';
+import { isIsoAt, isoString } from '../../runtime/time.js';
 import type { TracksLines } from './text.js';
+import { appendable, CanonicalJsonScanner, numberText } from './canonical-json.js';
 
 /** Date's range: beyond it toISOString throws. */
 const MAX_DATE_MS = 8.64e15;
@@ -66,9 +67,11 @@ const BATCH_GIVE_UP = 3;
 
 /**
  * Lines end at LF or CRLF (the CR is dropped), across chunk boundaries; blank
- * lines are skipped but counted. Complete lines are parsed with one
- * JSON.parse for a whole chunk when that provably gives what parsing each line
- * would (see `batch`), else line by line.
+ * lines are skipped but counted. Complete lines are scanned when they are flat
+ * objects in JSON.stringify's own form (canonical-json.ts: exactly what
+ * JSON.parse gives, faster), else parsed with one JSON.parse for a whole chunk
+ * when that provably gives what parsing each line would (see `batch`), else
+ * line by line.
  */
 class JsonlParser implements Parser, TracksLines {
   lines?: number[];
@@ -77,8 +80,22 @@ class JsonlParser implements Parser, TracksLines {
   /** Number of the last line read (1-based; blank lines count). */
   private lineNo = 0;
   private batchMisses = 0;
+  /**
+   * Canonical flat lines are scanned (faster than JSON.parse), the rest parsed.
+   * Input the scanner mostly declines goes back to batch parsing, unless the
+   * texts are kept for reuse, which needs the scanner.
+   */
+  private scanner: CanonicalJsonScanner | undefined = new CanonicalJsonScanner(false);
+  private keeping = false;
 
   constructor(private readonly errors: MalformedSink) {}
+
+  keepText(sets: readonly string[]): boolean {
+    if (!sets.every(appendable)) return false;
+    this.scanner = new CanonicalJsonScanner(true, sets);
+    this.keeping = true;
+    return true;
+  }
 
   push(chunk: string, out: Point[]): void {
     // Only the new chunk is searched for the newline: one long line arriving in many chunks stays linear.
@@ -90,6 +107,7 @@ class JsonlParser implements Parser, TracksLines {
     const whole = last + 1 === chunk.length ? chunk : chunk.slice(0, last + 1);
     const body = this.rest.length > 0 ? this.rest + whole : whole;
     this.rest = last + 1 === chunk.length ? '' : chunk.slice(last + 1);
+    if (this.scanner !== undefined) return this.scanLines(body, out);
     if (this.batchMisses < BATCH_GIVE_UP && this.batch(body, out)) return;
     let start = 0;
     let nl: number;
@@ -146,6 +164,31 @@ class JsonlParser implements Parser, TracksLines {
     return true;
   }
 
+  /** Whole lines (`body` ends with a newline) through the scanner; what it declines goes to JSON.parse. */
+  private scanLines(body: string, out: Point[]): void {
+    const scanner = this.scanner!;
+    scanner.begin(body);
+    let start = 0;
+    let nl: number;
+    let lines = 0;
+    let declined = 0;
+    while ((nl = body.indexOf('\n', start)) >= 0) {
+      const end = nl > start && body.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+      const lineNo = ++this.lineNo;
+      const p = scanner.scan(body, start, end);
+      lines++;
+      if (p === undefined) {
+        declined++;
+        this.line(body.slice(start, end), lineNo, out);
+      } else {
+        out.push(p);
+        this.track(lineNo, out);
+      }
+      start = nl + 1;
+    }
+    if (!this.keeping && declined * 2 > lines) this.scanner = undefined;
+  }
+
   private miss(): false {
     this.batchMisses++;
     return false;
@@ -184,11 +227,52 @@ export function createJsonlParser(errors: MalformedSink): Parser & TracksLines {
   return new JsonlParser(errors);
 }
 
+/** Where a kept text's time value is: after `{"time":"`, 24 characters, then its closing quote. */
+const TIME_AT = 9;
+const TIME_END = TIME_AT + 24;
+
 class JsonlSerializer implements Serializer {
+  /** Text reuse is on: the fields the pipeline sets, and their `,"name":` texts. */
+  private sets: readonly string[] | undefined;
+  private setTexts: readonly string[] = [];
+
+  reuseText(sets: readonly string[]): boolean {
+    if (!sets.every(appendable)) return false;
+    this.sets = sets;
+    this.setTexts = sets.map((f) => ',' + JSON.stringify(f) + ':');
+    return true;
+  }
+
   write(batch: Point[]): string {
     let s = '';
-    for (let i = 0; i < batch.length; i++) s += stringifyPoint(batch[i]!) + '\n';
+    if (this.sets === undefined) {
+      for (let i = 0; i < batch.length; i++) s += stringifyPoint(batch[i]!) + '\n';
+      return s;
+    }
+    for (let i = 0; i < batch.length; i++) {
+      const p = batch[i]!;
+      const text = p[SOURCE_TEXT];
+      // The kept text still holds the point's time (a stage may have set it).
+      if (text !== undefined && typeof p.time === 'number' && text.charCodeAt(TIME_END) === 34 && isIsoAt(p.time, text, TIME_AT)) {
+        s += this.withSets(text, p) + '}\n';
+      } else s += stringifyPoint(p) + '\n';
+    }
     return s;
+  }
+
+  /** The kept text (without its closing brace) and the fields the pipeline set, as JSON.stringify would add them. */
+  private withSets(text: string, p: Point): string {
+    const sets = this.sets!;
+    for (let k = 0; k < sets.length; k++) {
+      const v = p[sets[k]!];
+      let json: string | undefined;
+      if (typeof v === 'number') json = Number.isFinite(v) ? numberText(v) : 'null';
+      else if (typeof v === 'string') json = JSON.stringify(v);
+      else if (v === undefined) continue;
+      else json = JSON.stringify(v);
+      if (json !== undefined) text += this.setTexts[k]! + json;
+    }
+    return text;
   }
   end(): string {
     return '';

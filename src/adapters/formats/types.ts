@@ -20,6 +20,12 @@ export interface Parser {
   push(chunk: string, out: Point[]): void;
   /** End of input: flush a final unterminated record. */
   end(out: Point[]): void;
+  /**
+   * Keep each record's text on its point where a serializer of the same format
+   * may write it again (see `SourceInstance.keepText`); `sets` are the fields
+   * the pipeline sets. Returns whether it will.
+   */
+  keepText?(sets: readonly string[]): boolean;
 }
 
 export interface Serializer {
@@ -27,6 +33,12 @@ export interface Serializer {
   write(batch: Point[]): string;
   /** Text to close the output (e.g. `]` for json, or `[]` when nothing was written). */
   end(): string;
+  /**
+   * Write a point's kept record text (a parser of the same format kept it)
+   * instead of serialising it, adding the fields `sets` the pipeline set.
+   * Returns whether it will.
+   */
+  reuseText?(sets: readonly string[]): boolean;
 }
 
 export interface FormatDef {

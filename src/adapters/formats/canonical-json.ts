@@ -1,0 +1,258 @@
+/**
+ * A JSON-lines fast path: lines that are flat objects written exactly as
+ * JSON.stringify writes them (no spaces, no escapes, numbers in their shortest
+ * form). For those the text can be written again unchanged, and the scan that
+ * proves it also builds the point. Anything else (nesting, escapes, spacing,
+ * exponents, long numbers, repeated keys) is declined and left to JSON.parse.
+ */
+import { SOURCE_TEXT, TimeValue, type Point } from '../../runtime/point.js';
+import { fastParseIsoIn } from '../../runtime/time.js';
+
+/** Exact powers of ten: a mantissa below 2^53 divided by one is correctly rounded, as JSON.parse rounds. */
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+/**
+ * At most 15 digits: two different decimals that short are never the same
+ * double, so the text is the shortest that reads back to the number, which is
+ * what Number.prototype.toString (and JSON.stringify) writes.
+ */
+const MAX_DIGITS = 15;
+/** toString writes 0.000001 in full, 0.0000001 as 1e-7. */
+const MAX_LEADING_ZEROS = 5;
+/** New key orders are compiled up to this many per input; more are left to JSON.parse. */
+const MAX_SHAPES = 256;
+
+/**
+ * Text that needs a character-by-character look inside strings: escapes,
+ * control characters (a raw one is invalid JSON) and surrogates (a lone one is
+ * escaped by JSON.stringify). Without any, a string ends at the next quote.
+ */
+const DELICATE = /[\\\x00-\x09\x0b-\x1f\ud800-\udfff]/;
+/** From lastIndex: the rest of a string that JSON.stringify writes unchanged, and its closing quote. */
+const PLAIN_REST = /[^"\\\x00-\x1f\ud800-\udfff]*"/y;
+
+/** One key order: its keys as `"key":` texts and a compiled constructor. */
+interface Shape {
+  keys: readonly string[];
+  texts: readonly string[];
+  make: (values: unknown[]) => Point;
+  /** The text may be kept: the first key is `time` and no key is one the pipeline sets. */
+  keepable: boolean;
+}
+
+export class CanonicalJsonScanner {
+  private shape: Shape | undefined;
+  private readonly shapes = new Map<string, Shape>();
+  private readonly values: unknown[] = [];
+  private readonly keys: string[] = [];
+  /** Whether the current text needs the careful string scan. */
+  private careful = true;
+  /** The string value of the first key, when that key is `time`. */
+  private timeText = false;
+
+  /**
+   * @param keep keep each line's text on its point ({@link SOURCE_TEXT}, without the closing brace);
+   *   an ISO `time` is then given as a {@link TimeValue}, for the reader's time handling to take
+   *   (it must follow: the point is not what JSON.parse makes until then)
+   * @param sets fields the pipeline sets: a line that has one does not keep its text
+   */
+  constructor(
+    private readonly keep: boolean,
+    private readonly sets: readonly string[] = [],
+  ) {}
+
+  /** Look at a chunk once before scanning lines in it. */
+  begin(text: string): void {
+    this.careful = DELICATE.test(text);
+  }
+
+  /** The point for `s[start, end)` (one line, no line end), or undefined to leave it to JSON.parse. */
+  scan(s: string, start: number, end: number): Point | undefined {
+    if (end - start < 7 || s.charCodeAt(start) !== 123 || s.charCodeAt(end - 1) !== 125) return undefined;
+    const values = this.values;
+    let shape = this.shape;
+    let matched = shape !== undefined;
+    if (!matched) this.keys.length = 0;
+    let k = 0;
+    let i = start + 1;
+    this.timeText = false;
+    for (;;) {
+      // Key: the known shape's next key text, else a new one.
+      if (matched && k < shape!.texts.length && s.startsWith(shape!.texts[k]!, i)) i += shape!.texts[k]!.length;
+      else {
+        if (matched) {
+          matched = false;
+          const keys = this.keys;
+          keys.length = 0;
+          for (let j = 0; j < k; j++) keys.push(shape!.keys[j]!);
+        }
+        i = this.key(s, i, end);
+        if (i < 0) return undefined;
+      }
+      // Value.
+      const c = s.charCodeAt(i);
+      if (c === 34) {
+        const close = this.stringEnd(s, i + 1, end);
+        if (close < 0) return undefined;
+        if (k === 0 && this.keep && (matched ? shape!.keys[0] : this.keys[0]) === 'time') {
+          // Read in place: a time value the reader's time handling takes as it is (no substring to parse again).
+          const t = fastParseIsoIn(s, i + 1, close);
+          values[k] = Number.isNaN(t) ? s.slice(i + 1, close) : new TimeValue(t);
+          this.timeText = true;
+        } else values[k] = s.slice(i + 1, close);
+        i = close + 1;
+      } else if (c === 45 || (c >= 48 && c <= 57)) {
+        i = this.number(s, i, values, k);
+        if (i < 0) return undefined;
+      } else if (c === 116 && s.startsWith('true', i)) {
+        values[k] = true;
+        i += 4;
+      } else if (c === 102 && s.startsWith('false', i)) {
+        values[k] = false;
+        i += 5;
+      } else if (c === 110 && s.startsWith('null', i)) {
+        values[k] = null;
+        i += 4;
+      } else return undefined;
+      k++;
+      const sep = s.charCodeAt(i);
+      if (sep === 44) {
+        i++;
+        continue;
+      }
+      if (sep === 125 && i === end - 1) break;
+      return undefined;
+    }
+    if (!matched || k !== shape!.keys.length) {
+      // A known order cut short: its first k keys.
+      if (matched) this.keys.splice(0, this.keys.length, ...shape!.keys.slice(0, k));
+      shape = this.shapeFor(this.keys, k);
+      if (shape === undefined) return undefined;
+      this.shape = shape;
+    }
+    const p = shape!.make(values);
+    if (this.keep && shape!.keepable && this.timeText) p[SOURCE_TEXT] = s.slice(start, end - 1);
+    return p;
+  }
+
+  /** A key at `i` (appended to `keys`): the index after its colon, or -1. */
+  private key(s: string, i: number, end: number): number {
+    if (s.charCodeAt(i) !== 34) return -1;
+    const close = this.stringEnd(s, i + 1, end);
+    if (close < 0 || s.charCodeAt(close + 1) !== 58) return -1;
+    const key = s.slice(i + 1, close);
+    // Integer-like keys come first in an object whatever their place in the text; __proto__ is not a field.
+    const first = key.charCodeAt(0);
+    if ((first >= 48 && first <= 57) || key === '__proto__') return -1;
+    this.keys.push(key);
+    return close + 2;
+  }
+
+  /** The closing quote of a string whose text starts at `i`, or -1 when it is not plain. */
+  private stringEnd(s: string, i: number, end: number): number {
+    let close: number;
+    if (this.careful) {
+      PLAIN_REST.lastIndex = i;
+      if (!PLAIN_REST.test(s)) return -1;
+      close = PLAIN_REST.lastIndex - 1;
+    } else close = s.indexOf('"', i);
+    return close >= 0 && close < end ? close : -1;
+  }
+
+  /** A number at `i` in its canonical form: stored in values[k]; the index after it, or -1. */
+  private number(s: string, i: number, values: unknown[], k: number): number {
+    let neg = false;
+    let c = s.charCodeAt(i);
+    if (c === 45) {
+      neg = true;
+      c = s.charCodeAt(++i);
+    }
+    let m = 0;
+    let digits = 0;
+    if (c === 48) {
+      c = s.charCodeAt(++i);
+      digits = 1;
+      if (c >= 48 && c <= 57) return -1; // leading zero
+    } else if (c >= 49 && c <= 57) {
+      do {
+        m = m * 10 + (c - 48);
+        digits++;
+        c = s.charCodeAt(++i);
+      } while (c >= 48 && c <= 57);
+    } else return -1;
+    let frac = 0;
+    if (c === 46) {
+      c = s.charCodeAt(++i);
+      if (!(c >= 48 && c <= 57)) return -1;
+      let leading = m === 0;
+      let zeros = 0;
+      do {
+        if (leading) {
+          if (c === 48) zeros++;
+          else leading = false;
+        }
+        m = m * 10 + (c - 48);
+        digits++;
+        frac++;
+        c = s.charCodeAt(++i);
+      } while (c >= 48 && c <= 57);
+      // toString writes neither trailing zeros (1.50 is 1.5) nor 0.0 (it is 0).
+      if (s.charCodeAt(i - 1) === 48 || zeros > MAX_LEADING_ZEROS) return -1;
+    }
+    // Exponents and long numbers are written differently; -0 is written 0.
+    if (c === 101 || c === 69 || digits > MAX_DIGITS || (neg && m === 0)) return -1;
+    const v = frac === 0 ? m : m / POW10[frac]!;
+    values[k] = neg ? -v : v;
+    return i;
+  }
+
+  private shapeFor(keys: readonly string[], n: number): Shape | undefined {
+    if (keys.length !== n) return undefined;
+    const id = keys.join('\u0000');
+    let shape = this.shapes.get(id);
+    if (shape !== undefined) return shape;
+    // A repeated key keeps its first place and its last value: not the text.
+    if (new Set(keys).size !== keys.length || this.shapes.size >= MAX_SHAPES) return undefined;
+    const own = keys.slice();
+    const fields = own.map((key, j) => `${JSON.stringify(key)}:v[${j}]`).join(',');
+    shape = {
+      keys: own,
+      texts: own.map((key) => JSON.stringify(key) + ':'),
+      // One object literal per key order: points get a fixed layout, made at literal speed.
+      make: new Function('v', `return {${fields}};`) as (values: unknown[]) => Point,
+      keepable: own[0] === 'time' && !this.sets.some((f) => own.includes(f)),
+    };
+    this.shapes.set(id, shape);
+    return shape;
+  }
+}
+
+/** Fields a sink can append to a kept text: not integer-like (those would come first) and not __proto__. */
+export function appendable(field: string): boolean {
+  const first = field.charCodeAt(0);
+  return !(first >= 48 && first <= 57) && field !== '__proto__';
+}
+
+const SCALE = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6];
+
+/**
+ * `String(x)` for a finite number, faster for the common short decimals
+ * (1660.18): when m / 10^k gives back x for the smallest k ≤ 6, the decimal
+ * m·10^-k reads back to x and has at most 15 digits, so it is the one shortest
+ * text toString would write too.
+ */
+export function numberText(x: number): string {
+  if (Number.isInteger(x)) return String(x);
+  const ax = x < 0 ? -x : x;
+  if (ax >= 1e-6 && ax < 1e9) {
+    for (let k = 1; k <= 6; k++) {
+      const scale = SCALE[k]!;
+      const m = Math.round(ax * scale);
+      if (m / scale !== ax) continue;
+      let digits = String(m);
+      if (digits.length <= k) digits = '0'.repeat(k - digits.length + 1) + digits;
+      const text = digits.slice(0, digits.length - k) + '.' + digits.slice(digits.length - k);
+      return x < 0 ? '-' + text : text;
+    }
+  }
+  return String(x);
+}
