@@ -412,30 +412,6 @@ export function isoString(ms: number): string {
   return isoPrefix + isoSec![sec]! + isoMs![rest - sec * SECOND]!;
 }
 
-/**
- * True when `s` holds `isoString(ms)` at `at` (24 characters), compared in
- * place: a writer checks that a record's time text is still the point's time
- * without making the string.
- */
-export function isIsoAt(ms: number, s: string, at: number): boolean {
-  if (!(ms >= ISO_LO && ms < ISO_HI) || ms !== Math.floor(ms)) return false;
-  const minute = Math.floor(ms / MINUTE);
-  if (minute !== isoMinute) isoString(ms);
-  if (!s.startsWith(isoPrefix, at)) return false;
-  const rest = ms - minute * MINUTE;
-  const sec = (rest / SECOND) | 0;
-  const milli = rest - sec * SECOND;
-  return (
-    s.charCodeAt(at + 17) === 48 + ((sec / 10) | 0) &&
-    s.charCodeAt(at + 18) === 48 + (sec % 10) &&
-    s.charCodeAt(at + 19) === 46 &&
-    s.charCodeAt(at + 20) === 48 + ((milli / 100) | 0) &&
-    s.charCodeAt(at + 21) === 48 + (((milli / 10) | 0) % 10) &&
-    s.charCodeAt(at + 22) === 48 + (milli % 10) &&
-    s.charCodeAt(at + 23) === 90
-  );
-}
-
 // ---------------------------------------------------------------------------
 // Moments
 

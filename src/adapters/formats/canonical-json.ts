@@ -46,7 +46,7 @@ export class CanonicalJsonScanner {
   private readonly keys: string[] = [];
   /** Whether the current text needs the careful string scan. */
   private careful = true;
-  /** The string value of the first key, when that key is `time`. */
+  /** The first key is `time` and its value is an ISO time in the form writers give it. */
   private timeText = false;
 
   /**
@@ -97,7 +97,14 @@ export class CanonicalJsonScanner {
           // Read in place: a time value the reader's time handling takes as it is (no substring to parse again).
           const t = fastParseIsoIn(s, i + 1, close);
           values[k] = Number.isNaN(t) ? s.slice(i + 1, close) : new TimeValue(t);
-          this.timeText = true;
+          // Only toISOString's own form is written back the same: YYYY-MM-DDTHH:MM:SS.mmmZ.
+          this.timeText =
+            !Number.isNaN(t) &&
+            close - i === 25 &&
+            s.charCodeAt(i + 11) === 84 &&
+            s.charCodeAt(i + 17) === 58 &&
+            s.charCodeAt(i + 20) === 46 &&
+            s.charCodeAt(i + 24) === 90;
         } else values[k] = s.slice(i + 1, close);
         i = close + 1;
       } else if (c === 45 || (c >= 48 && c <= 57)) {
@@ -233,6 +240,13 @@ export function appendable(field: string): boolean {
 }
 
 const SCALE = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6];
+/** Fractions of k = 1..3 digits as text ('0'..'9', '00'..'99', '000'..'999'), made on first use. */
+let fractions: string[][] | undefined;
+
+function fractionText(k: number, f: number): string {
+  fractions ??= [[], ...[1, 2, 3].map((n) => Array.from({ length: 10 ** n }, (_, i) => String(i).padStart(n, '0')))];
+  return fractions[k]![f]!;
+}
 
 /**
  * `String(x)` for a finite number, faster for the common short decimals
@@ -248,9 +262,16 @@ export function numberText(x: number): string {
       const scale = SCALE[k]!;
       const m = Math.round(ax * scale);
       if (m / scale !== ax) continue;
-      let digits = String(m);
-      if (digits.length <= k) digits = '0'.repeat(k - digits.length + 1) + digits;
-      const text = digits.slice(0, digits.length - k) + '.' + digits.slice(digits.length - k);
+      let text: string;
+      if (k <= 3) {
+        // m / scale is x, not an integer: its integer part is x's.
+        const whole = Math.floor(ax);
+        text = String(whole) + '.' + fractionText(k, m - whole * scale);
+      } else {
+        let digits = String(m);
+        if (digits.length <= k) digits = '0'.repeat(k - digits.length + 1) + digits;
+        text = digits.slice(0, digits.length - k) + '.' + digits.slice(digits.length - k);
+      }
       return x < 0 ? '-' + text : text;
     }
   }

@@ -4,7 +4,7 @@
  */
 import { defineFormat, type MalformedSink, type Parser, type Serializer } from './types.js';
 import { SOURCE_TEXT, type Point } from '../../runtime/point.js';
-import { isIsoAt, isoString } from '../../runtime/time.js';
+import { isoString } from '../../runtime/time.js';
 import type { TracksLines } from './text.js';
 import { appendable, CanonicalJsonScanner, numberText } from './canonical-json.js';
 
@@ -227,10 +227,6 @@ export function createJsonlParser(errors: MalformedSink): Parser & TracksLines {
   return new JsonlParser(errors);
 }
 
-/** Where a kept text's time value is: after `{"time":"`, 24 characters, then its closing quote. */
-const TIME_AT = 9;
-const TIME_END = TIME_AT + 24;
-
 class JsonlSerializer implements Serializer {
   /** Text reuse is on: the fields the pipeline sets, and their `,"name":` texts. */
   private sets: readonly string[] | undefined;
@@ -252,8 +248,8 @@ class JsonlSerializer implements Serializer {
     for (let i = 0; i < batch.length; i++) {
       const p = batch[i]!;
       const text = p[SOURCE_TEXT];
-      // The kept text still holds the point's time (a stage may have set it).
-      if (text !== undefined && typeof p.time === 'number' && text.charCodeAt(TIME_END) === 34 && isIsoAt(p.time, text, TIME_AT)) {
+      // The text was kept only if its time is in the written form, and no stage sets time (it would be in `sets`).
+      if (text !== undefined && typeof p.time === 'number') {
         s += this.withSets(text, p) + '}\n';
       } else s += stringifyPoint(p) + '\n';
     }
