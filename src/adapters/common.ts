@@ -8,7 +8,7 @@ import { isAscii } from 'node:buffer';
 import stripAnsi from 'strip-ansi';
 import type { FormatDef, MalformedSink, Parser, Serializer } from './formats/types.js';
 import type { TracksLines } from './formats/text.js';
-import { TimeValue, type Point } from '../runtime/point.js';
+import { SOURCE_TEXT, TimeValue, type Point } from '../runtime/point.js';
 import type { RunContext, SourceOutput } from '../runtime/component.js';
 import type { CompileServices } from '../runtime/defs.js';
 import { compileError, didYouMean, runtimeError } from '../lang/diagnostics.js';
@@ -187,6 +187,11 @@ export function makeTimeMover(
     let w = 0;
     for (let i = 0; i < batch.length; i++) {
       const p = batch[i]!;
+      // A parser that kept the record's text has read the time already (Parser.keepText).
+      if (isTime && p[SOURCE_TEXT] !== undefined) {
+        batch[w++] = p;
+        continue;
+      }
       let v: unknown;
       let parent: Record<string, unknown> | undefined = p;
       if (nested) {

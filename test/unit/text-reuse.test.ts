@@ -148,8 +148,8 @@ describe('CanonicalJsonScanner', () => {
     };
     const a = keep('{"time":"2016-01-01T00:00:00.000Z","v":1}')!;
     assert.equal(a[SOURCE_TEXT], '{"time":"2016-01-01T00:00:00.000Z","v":1');
-    // The ISO time is read in place, as a time value for the reader's time handling.
-    assert.deepEqual(a.time, new TimeValue(Date.UTC(2016, 0, 1)));
+    // The ISO time is read in place: with the text kept, as epoch ms (the reader's time handling leaves it).
+    assert.equal(a.time, Date.UTC(2016, 0, 1));
     assert.equal(keep('{"v":1,"time":"2016-01-01T00:00:00.000Z"}')![SOURCE_TEXT], undefined);
     assert.equal(keep('{"time":1451606400,"v":1}')![SOURCE_TEXT], undefined);
     // Times read right but written otherwise (no milliseconds, an offset, a space, lower case) keep no text.
@@ -158,17 +158,21 @@ describe('CanonicalJsonScanner', () => {
       assert.deepEqual(p.time, new TimeValue(Date.UTC(2016, 0, 1)), time);
       assert.equal(p[SOURCE_TEXT], undefined, time);
     }
-    assert.equal(keep('{"time":"2016-01-01T00:00:00.000Z","v2":1}')![SOURCE_TEXT], undefined);
+    // Without kept text, a time value for the reader's time handling.
+    const b = keep('{"time":"2016-01-01T00:00:00.000Z","v2":1}')!;
+    assert.equal(b[SOURCE_TEXT], undefined);
+    assert.deepEqual(b.time, new TimeValue(Date.UTC(2016, 0, 1)));
     // A time that is not fast ISO stays text, for the reader's full time parsing.
     assert.equal(keep('{"time":"yesterday","v":1}')!.time, 'yesterday');
     // The same key order again, after another one: the shape cache must not mix them up.
     assert.equal(keep('{"time":"2016-01-01T00:00:00.000Z","v":2}')![SOURCE_TEXT], '{"time":"2016-01-01T00:00:00.000Z","v":2');
-    assert.deepEqual(asRead(keep('{"time":"2016-01-01T00:00:00.000Z","v":2,"w":3}')!), { time: 'TV:1451606400000', v: 2, w: 3 });
+    assert.deepEqual(asRead(keep('{"time":"2016-01-01T00:00:00.000Z","v":2,"w":3}')!), { time: 1451606400000, v: 2, w: 3 });
+    assert.deepEqual(asRead(keep('{"time":"2016-01-01T00:00:00.000Z","v2":2,"w":3}')!), { time: 'TV:1451606400000', v2: 2, w: 3 });
   });
 });
 
 describe('the scanner reads ISO times in place', () => {
-  it('as fastParseIso does, across minutes, with the minute cache hit and missed, and on bad seconds', () => {
+  it('as fastParseIso does, across minutes and on bad seconds, as ms with kept text and as a time value without', () => {
     const r = rng(9);
     const scanner = new CanonicalJsonScanner(true, []);
     const base = Date.UTC(2016, 0, 1, 23, 58);
@@ -184,6 +188,7 @@ describe('the scanner reads ISO times in place', () => {
       const p = scanner.scan(line, 0, line.length)!;
       const want = fastParseIso(text);
       if (Number.isNaN(want)) assert.equal(p.time, text, line);
+      else if (p[SOURCE_TEXT] !== undefined) assert.equal(p.time, want, line);
       else assert.deepEqual(p.time, new TimeValue(want), line);
     }
   });

@@ -50,9 +50,10 @@ export class CanonicalJsonScanner {
   private timeText = false;
 
   /**
-   * @param keep keep each line's text on its point ({@link SOURCE_TEXT}, without the closing brace);
-   *   an ISO `time` is then given as a {@link TimeValue}, for the reader's time handling to take
-   *   (it must follow: the point is not what JSON.parse makes until then)
+   * @param keep keep each line's text on its point ({@link SOURCE_TEXT}, without the closing brace)
+   *   when its first field is `time` in toISOString's form; `time` is then epoch ms already. An ISO
+   *   `time` of a line without kept text is given as a {@link TimeValue}. Either way the reader's time
+   *   handling must follow (the point is not what JSON.parse makes until then).
    * @param sets fields the pipeline sets: a line that has one does not keep its text
    */
   constructor(
@@ -136,9 +137,14 @@ export class CanonicalJsonScanner {
       if (shape === undefined) return undefined;
       this.shape = shape;
     }
-    const p = shape!.make(values);
-    if (this.keep && shape!.keepable && this.timeText) p[SOURCE_TEXT] = s.slice(start, end - 1);
-    return p;
+    if (this.keep && shape!.keepable && this.timeText) {
+      // Kept text means time is already read: epoch ms, which the reader's time handling then leaves alone.
+      values[0] = (values[0] as TimeValue).ms;
+      const p = shape!.make(values);
+      p[SOURCE_TEXT] = s.slice(start, end - 1);
+      return p;
+    }
+    return shape!.make(values);
   }
 
   /** A key at `i` (appended to `keys`): the index after its colon, or -1. */

@@ -23,7 +23,8 @@ export interface Parser {
   /**
    * Keep each record's text on its point where a serializer of the same format
    * may write it again (see `SourceInstance.keepText`); `sets` are the fields
-   * the pipeline sets. Returns whether it will.
+   * the pipeline sets. Returns whether it will. A point with kept text has its
+   * `time` read already (epoch ms): the time handling after the parser leaves it.
    */
   keepText?(sets: readonly string[]): boolean;
 }
