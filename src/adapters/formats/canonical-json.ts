@@ -30,10 +30,11 @@ const DELICATE = /[\\\x00-\x09\x0b-\x1f\ud800-\udfff]/;
 /** From lastIndex: the rest of a string that JSON.stringify writes unchanged, and its closing quote. */
 const PLAIN_REST = /[^"\\\x00-\x1f\ud800-\udfff]*"/y;
 
-/** One key order: its keys as `"key":` texts and a compiled constructor. */
+/** One key order: its keys, each as the UTF-16 codes of `"key":`, and a compiled constructor. */
 interface Shape {
   keys: readonly string[];
-  texts: readonly string[];
+  /** Compared in place, faster than startsWith. */
+  codes: readonly (readonly number[])[];
   make: (values: unknown[]) => Point;
   /** The text may be kept: the first key is `time` and no key is one the pipeline sets. */
   keepable: boolean;
@@ -48,6 +49,8 @@ export class CanonicalJsonScanner {
   private careful = true;
   /** The first key is `time` and its value is an ISO time in the form writers give it. */
   private timeText = false;
+  /** values[0] is the line's `time` read as ms. */
+  private isoMs = false;
 
   /**
    * @param keep keep each line's text on its point ({@link SOURCE_TEXT}, without the closing brace)
@@ -76,9 +79,10 @@ export class CanonicalJsonScanner {
     let k = 0;
     let i = start + 1;
     this.timeText = false;
+    this.isoMs = false;
     for (;;) {
       // Key: the known shape's next key text, else a new one.
-      if (matched && k < shape!.texts.length && s.startsWith(shape!.texts[k]!, i)) i += shape!.texts[k]!.length;
+      if (matched && k < shape!.codes.length && textAt(s, i, shape!.codes[k]!)) i += shape!.codes[k]!.length;
       else {
         if (matched) {
           matched = false;
@@ -97,7 +101,9 @@ export class CanonicalJsonScanner {
         if (k === 0 && this.keep && (matched ? shape!.keys[0] : this.keys[0]) === 'time') {
           // Read in place: a time value the reader's time handling takes as it is (no substring to parse again).
           const t = fastParseIsoIn(s, i + 1, close);
-          values[k] = Number.isNaN(t) ? s.slice(i + 1, close) : new TimeValue(t);
+          this.isoMs = !Number.isNaN(t);
+          // A number for now: made a time value at the end unless the text is kept.
+          values[k] = Number.isNaN(t) ? s.slice(i + 1, close) : t;
           // Only toISOString's own form is written back the same: YYYY-MM-DDTHH:MM:SS.mmmZ.
           this.timeText =
             !Number.isNaN(t) &&
@@ -137,12 +143,14 @@ export class CanonicalJsonScanner {
       if (shape === undefined) return undefined;
       this.shape = shape;
     }
-    if (this.keep && shape!.keepable && this.timeText) {
+    if (this.isoMs) {
       // Kept text means time is already read: epoch ms, which the reader's time handling then leaves alone.
-      values[0] = (values[0] as TimeValue).ms;
-      const p = shape!.make(values);
-      p[SOURCE_TEXT] = s.slice(start, end - 1);
-      return p;
+      if (shape!.keepable && this.timeText) {
+        const p = shape!.make(values);
+        p[SOURCE_TEXT] = s.slice(start, end - 1);
+        return p;
+      }
+      values[0] = new TimeValue(values[0] as number);
     }
     return shape!.make(values);
   }
@@ -229,7 +237,10 @@ export class CanonicalJsonScanner {
     const fields = own.map((key, j) => `${JSON.stringify(key)}:v[${j}]`).join(',');
     shape = {
       keys: own,
-      texts: own.map((key) => JSON.stringify(key) + ':'),
+      codes: own.map((key) => {
+        const text = JSON.stringify(key) + ':';
+        return Array.from({ length: text.length }, (_, j) => text.charCodeAt(j));
+      }),
       // One object literal per key order: points get a fixed layout, made at literal speed.
       make: new Function('v', `return {${fields}};`) as (values: unknown[]) => Point,
       keepable: own[0] === 'time' && !this.sets.some((f) => own.includes(f)),
@@ -237,6 +248,12 @@ export class CanonicalJsonScanner {
     this.shapes.set(id, shape);
     return shape;
   }
+}
+
+/** `s` holds the characters `codes` at `i`. */
+function textAt(s: string, i: number, codes: readonly number[]): boolean {
+  for (let j = 0; j < codes.length; j++) if (s.charCodeAt(i + j) !== codes[j]) return false;
+  return true;
 }
 
 /** Fields a sink can append to a kept text: not integer-like (those would come first) and not __proto__. */
