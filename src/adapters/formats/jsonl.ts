@@ -281,7 +281,10 @@ export const jsonl = defineFormat({
   description:
     'Reading: LF or CRLF line ends; blank lines are skipped; a line that is not valid JSON, or not an object, ' +
     "is malformed (`on_error` decides). Writing: one compact object per line (JSON.stringify spacing), `time` first as " +
-    'ISO 8601 UTC with milliseconds, then the other fields in insertion order.',
+    'ISO 8601 UTC with milliseconds, then the other fields in insertion order. When a pipeline reads JSON lines and ' +
+    'writes them again (`read(\'stdio\') | put(...) | filter(...) | head(...) | write(\'stdio\')`, a straight line of stages ' +
+    'that only set fields), a line already in that form is written from its text with the set fields appended: the ' +
+    "same bytes, without serialising it again (`--explain` says so on the source's line).",
   options: {},
   extensions: ['jsonl', 'ndjson'],
   createParser(_opts: Record<string, unknown>, errors: MalformedSink): Parser {
