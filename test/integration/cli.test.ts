@@ -105,6 +105,31 @@ describe('flume CLI', () => {
     assert.doesNotMatch(r.stdout, /"time"/);
   });
 
+  it('JSON lines written from their text (text reuse) are the bytes the serialiser writes', () => {
+    // Mixed lines: canonical ones (reused), and spacing, escapes, nesting, other time forms, the set field already there.
+    const kinds = [
+      (i: number) => `{"time":"${new Date(1451606400000 + i).toISOString()}","name":"n${i % 10}","v":${(i * 37) % 1000}.${i % 9}5}`,
+      (i: number) => `{"time": "${new Date(1451606400000 + i).toISOString()}", "v": ${i}}`,
+      (i: number) => `{"time":"2016-01-01T00:00:0${i % 10}Z","msg":"a \\"quoted\\" é","v":1.50}`,
+      (i: number) => `{"time":${1451606400 + i},"o":{"k":[1,2]},"v":-0.5}`,
+      (i: number) => `{"time":"${new Date(1451606400000 + i).toISOString()}","v":${i},"v2":"already"}`,
+    ];
+    const lines = Array.from({ length: 20_000 }, (_, i) => kinds[i % 7 === 0 ? (i / 7) % kinds.length : 0]!(i));
+    const input = join(tmp, 'reuse.jsonl');
+    writeFileSync(input, lines.join('\n') + '\n');
+    const reused = `read('stdio', file='${input}') | put(v2=v*2) | filter(v2 >= 0) | write('stdio', file='${join(tmp, 'a.jsonl')}')`;
+    // remove() may change anything, so this one serialises every point.
+    const serialised = `read('stdio', file='${input}') | put(v2=v*2) | filter(v2 >= 0) | put(x=1) | remove(x) | write('stdio', file='${join(tmp, 'b.jsonl')}')`;
+    assert.match(flume([reused, '--explain']).stdout, /the sink writes each record's text again with v2 added/);
+    assert.doesNotMatch(flume([serialised, '--explain']).stdout, /text again/);
+    assert.equal(flume([reused]).status, 0);
+    assert.equal(flume([serialised]).status, 0);
+    const a = readFileSync(join(tmp, 'a.jsonl'), 'utf8');
+    assert.equal(a, readFileSync(join(tmp, 'b.jsonl'), 'utf8'));
+    assert.ok(a.split('\n').length > 15_000);
+    assert.match(a, /^\{"time":"2016-01-01T00:00:00\.000Z","name":"n0","v":0\.05,"v2":0\.1\}\n/);
+  });
+
   it('--implicit-sink none discards, --implicit-sink changes the sink', () => {
     assert.equal(flume(['emit(points=[{a:1}])', '--implicit-sink', 'none']).stdout, '');
     assert.equal(flume(['emit(points=[{a:1,b:2}])', '--implicit-sink', "write('stdio', format='csv')"]).stdout, 'a,b\n1,2\n');
