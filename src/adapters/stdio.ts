@@ -176,21 +176,53 @@ class StdioSource implements SourceInstance {
 
   private async readFile(file: string, out: SourceOutput): Promise<void> {
     const gzip = wantsGzip(this.plan.compression, file);
-    let stream: Readable;
+    let fh: FileHandle;
     let progress: ReadProgress | undefined;
     try {
       // Opening first turns a file that vanished after the glob into a clear error.
-      const fh = await open(file, 'r');
+      fh = await open(file, 'r');
       progress = readProgress(basename(file), (await fh.stat()).size, this.ctx.env);
-      stream = fh.createReadStream({ highWaterMark: CHUNK });
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       throw runtimeError('no-such-file', code === 'ENOENT' ? `no such file: ${file}` : `cannot read ${file}: ${errnoMessage(e)}`);
     }
     try {
-      await this.readStream(stream, file, out, gzip, progress);
+      if (gzip) await this.readStream(fh.createReadStream({ highWaterMark: CHUNK }), file, out, true, progress);
+      else await this.readPlain(fh, file, out, progress);
     } finally {
       progress?.done();
+      await fh.close().catch(() => undefined);
+    }
+  }
+
+  /**
+   * A plain file, read into one buffer over and over: the decoder copies what
+   * it needs, and a new buffer per chunk would leave tens of megabytes of dead
+   * buffers waiting for the garbage collector (peak memory grows with the file).
+   */
+  private async readPlain(fh: FileHandle, file: string, out: SourceOutput, progress: ReadProgress | undefined): Promise<void> {
+    const dec = this.decoder(file);
+    const buf = Buffer.allocUnsafe(CHUNK);
+    let bytes = 0;
+    let points = 0;
+    while (!this.stopped(out)) {
+      let n: number;
+      try {
+        n = (await fh.read(buf, 0, CHUNK, null)).bytesRead;
+      } catch (e) {
+        throw runtimeError('read-error', `cannot read ${file}: ${errnoMessage(e)}`);
+      }
+      if (n === 0) {
+        await pushBatch(out, dec.end());
+        return;
+      }
+      const batch = dec.feed(buf.subarray(0, n));
+      if (progress !== undefined) {
+        bytes += n;
+        points += batch.length;
+        progress.update(bytes, points);
+      }
+      await pushBatch(out, batch);
     }
   }
 
