@@ -98,21 +98,8 @@ export class CanonicalJsonScanner {
       if (c === 34) {
         const close = this.stringEnd(s, i + 1, end);
         if (close < 0) return undefined;
-        if (k === 0 && this.keep && (matched ? shape!.keys[0] : this.keys[0]) === 'time') {
-          // Read in place: a time value the reader's time handling takes as it is (no substring to parse again).
-          const t = fastParseIsoIn(s, i + 1, close);
-          this.isoMs = !Number.isNaN(t);
-          // A number for now: made a time value at the end unless the text is kept.
-          values[k] = Number.isNaN(t) ? s.slice(i + 1, close) : t;
-          // Only toISOString's own form is written back the same: YYYY-MM-DDTHH:MM:SS.mmmZ.
-          this.timeText =
-            !Number.isNaN(t) &&
-            close - i === 25 &&
-            s.charCodeAt(i + 11) === 84 &&
-            s.charCodeAt(i + 17) === 58 &&
-            s.charCodeAt(i + 20) === 46 &&
-            s.charCodeAt(i + 24) === 90;
-        } else values[k] = s.slice(i + 1, close);
+        if (k === 0 && this.keep && (matched ? shape!.keys[0] : this.keys[0]) === 'time') this.time(s, i + 1, close);
+        else values[k] = s.slice(i + 1, close);
         i = close + 1;
       } else if (c === 45 || (c >= 48 && c <= 57)) {
         i = this.number(s, i, values, k);
@@ -153,6 +140,25 @@ export class CanonicalJsonScanner {
       values[0] = new TimeValue(values[0] as number);
     }
     return shape!.make(values);
+  }
+
+  /**
+   * The first field's value when it is `time`, read in place (no substring to
+   * parse again): as ms for now, made a time value at the end unless the text
+   * is kept; a text fastParseIso does not take stays text.
+   */
+  private time(s: string, at: number, close: number): void {
+    const t = fastParseIsoIn(s, at, close);
+    this.isoMs = !Number.isNaN(t);
+    this.values[0] = this.isoMs ? t : s.slice(at, close);
+    // Only toISOString's own form is written back the same: YYYY-MM-DDTHH:MM:SS.mmmZ.
+    this.timeText =
+      this.isoMs &&
+      close - at === 24 &&
+      s.charCodeAt(at + 10) === 84 &&
+      s.charCodeAt(at + 16) === 58 &&
+      s.charCodeAt(at + 19) === 46 &&
+      s.charCodeAt(at + 23) === 90;
   }
 
   /** A key at `i` (appended to `keys`): the index after its colon, or -1. */
