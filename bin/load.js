@@ -24,7 +24,8 @@ const ID_LENGTH = 64;
 export function compileCli(useCache = true) {
   let source;
   try {
-    source = readFileSync(bundlePath, 'utf8');
+    // ASCII by construction (scripts/bundle.mjs): latin1 is the cheapest exact decoding.
+    source = readFileSync(bundlePath, 'latin1');
   } catch (e) {
     if (e?.code === 'ENOENT') return undefined;
     throw e;
