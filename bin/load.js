@@ -20,12 +20,13 @@ const ID_LENGTH = 64;
 /**
  * Compile and run the bundle's top level. `meta` stands in for `import.meta`,
  * which a CommonJS bundle lacks. Returns undefined when there is no bundle.
+ * `bundle` is for tests; its cache is the file next to it with `.cache` added.
  */
-export function compileCli(useCache = true) {
+export function compileCli({ useCache = true, bundle = bundlePath } = {}) {
   let source;
   try {
     // ASCII by construction (scripts/bundle.mjs): latin1 is the cheapest exact decoding.
-    source = readFileSync(bundlePath, 'latin1');
+    source = readFileSync(bundle, 'latin1');
   } catch (e) {
     if (e?.code === 'ENOENT') return undefined;
     throw e;
@@ -34,17 +35,17 @@ export function compileCli(useCache = true) {
   let cachedData;
   if (useCache && id !== undefined) {
     try {
-      const cache = readFileSync(cachePath);
+      const cache = readFileSync(`${bundle}.cache`);
       if (cache.toString('latin1', 0, ID_LENGTH) === id) cachedData = cache.subarray(ID_LENGTH);
     } catch {
       // No cache: compile as usual.
     }
   }
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname, __flumeMeta) {${source}\n})`, { filename: bundlePath, cachedData });
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname, __flumeMeta) {${source}\n})`, { filename: bundle, cachedData });
   const module = { exports: {} };
   // The bundle's import() calls come here (scripts/bundle.mjs): this file's own import() resolves the same packages.
-  const meta = { url: pathToFileURL(bundlePath).href, resolve: (specifier) => import.meta.resolve(specifier), import: (specifier) => import(specifier) };
-  script.runInThisContext()(module.exports, createRequire(bundlePath), module, bundlePath, dirname(bundlePath), meta);
+  const meta = { url: pathToFileURL(bundle).href, resolve: (specifier) => import.meta.resolve(specifier), import: (specifier) => import(specifier) };
+  script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, dirname(bundle), meta);
   return { cli: module.exports, script, id };
 }
 

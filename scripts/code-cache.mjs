@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { cachePath, compileCli } from '../bin/load.js';
 
-const loaded = compileCli(false);
+const loaded = compileCli({ useCache: false });
 if (!loaded?.id) {
   process.stderr.write('code-cache: dist/flume.cjs is missing or has no build id\n');
   process.exit(1);
