@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-import { main } from '../dist/flume.mjs';
+import { loadCli } from './load.js';
 
+const { main } = await loadCli();
 main(process.argv).catch((e) => {
   process.stderr.write(`flume: ${e?.stack ?? e}\n`);
   process.exit(1);

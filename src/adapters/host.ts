@@ -5,7 +5,6 @@
  * come one interval after the start, when there is a previous reading).
  */
 import { readFile, readdir, statfs } from 'node:fs/promises';
-import { performance } from 'node:perf_hooks';
 import { defineAdapter, type CreateContext } from '../runtime/defs.js';
 import type { SourceInstance, SourceOutput } from '../runtime/component.js';
 import type { Point } from '../runtime/point.js';

@@ -137,13 +137,33 @@ function valueArg(e: Expr, now: number): CompiledFn {
   return compileValue(e, { now });
 }
 
-/** Add one point to a group's states. */
-export function addPoint(slots: readonly Slot[], states: ReducerState[], p: Point): void {
-  for (let i = 0; i < slots.length; i++) {
-    const s = slots[i]!;
-    const v = s.value ? s.value(p) : undefined;
-    states[i]!.add(s.needsTime ? [v, p.time] : v);
+/**
+ * Adds one point to a group's states. Specialised per slot once, so the
+ * per-point path tests nothing known at compile time and loops over nothing
+ * when there are one or two reducers (the common case).
+ */
+export function pointAdder(slots: readonly Slot[]): (states: ReducerState[], p: Point) => void {
+  const feeds = slots.map(slotAdder);
+  if (feeds.length === 1) return feeds[0]!;
+  if (feeds.length === 2) {
+    const [a, b] = feeds as [SlotAdder, SlotAdder];
+    return (states, p) => {
+      a(states, p);
+      b(states, p);
+    };
   }
+  return (states, p) => {
+    for (let i = 0; i < feeds.length; i++) feeds[i]!(states, p);
+  };
+}
+
+type SlotAdder = (states: ReducerState[], p: Point) => void;
+
+function slotAdder(s: Slot, i: number): SlotAdder {
+  const value = s.value;
+  if (s.needsTime) return (states, p) => states[i]!.add([value ? value(p) : undefined, p.time]);
+  if (value) return (states, p) => states[i]!.add(value(p));
+  return (states) => states[i]!.add(undefined);
 }
 
 export function removePoint(slots: readonly Slot[], states: ReducerState[], values: readonly unknown[]): void {

@@ -2,10 +2,10 @@
  * put: set fields left to right; reducers give running values per group.
  */
 import { compileError } from '../lang/diagnostics.js';
-import type { Duration } from '../runtime/component.js';
+import type { Duration, ProcInstance } from '../runtime/component.js';
 import { defineProc, type NamedArg } from '../runtime/defs.js';
 import { setPath, type Point } from '../runtime/point.js';
-import { compileAggregation, groupKeyFn, newStates } from './aggregate.js';
+import { compileAggregation, groupKeyFn, newStates, type Aggregation, type Slot } from './aggregate.js';
 import type { ReducerState } from './reducers/types.js';
 
 interface Running {
@@ -74,6 +74,7 @@ export const put = defineProc({
         r.head = 0;
       }
     };
+    if (over === undefined) return fastPut(agg, keyOf, copy);
     return {
       // Only top-level fields: setting a nested one changes an object the record already had.
       fieldsSet: assignments.every((a) => a.path.length === 1) ? [...new Set(assignments.map((a) => a.name))] : undefined,
@@ -108,3 +109,112 @@ export const put = defineProc({
     };
   },
 });
+
+/** One assignment applied to a point: its reducer slots updated first, then the field set. */
+type Apply = (p: Point, states: ReducerState[], t: number | undefined) => void;
+
+/**
+ * put without `over`, the common case: each assignment is specialised once
+ * here, so the per-point path runs no loops over empty slot lists, builds no
+ * per-point arrays and re-tests nothing that is known at compile time.
+ * Semantics are the general path's: `t` is the point's time before any
+ * assignment, and slots are fed just before their assignment is evaluated.
+ */
+function fastPut(agg: Aggregation, keyOf: ((p: Point) => unknown) | undefined, copy: boolean): ProcInstance {
+  const { slots, assignments, results } = agg;
+  const applies = assignments.map((a) => applyFor(a.name, a.path, a.value, a.slots.map((i) => feedFor(i, slots[i]!, results))));
+  const m = applies.length;
+  if (slots.length === 0) {
+    const none: ReducerState[] = [];
+    return {
+      push(batch, out) {
+        for (let n = 0; n < batch.length; n++) {
+          const p = copy ? { ...batch[n]! } : batch[n]!;
+          for (let k = 0; k < m; k++) applies[k]!(p, none, undefined);
+          out.push(p);
+        }
+      },
+    };
+  }
+  if (!keyOf) {
+    // One group: no map lookup per point.
+    let states: ReducerState[] | undefined;
+    return {
+      push(batch, out) {
+        const st = (states ??= newStates(slots));
+        for (let n = 0; n < batch.length; n++) {
+          const p = copy ? { ...batch[n]! } : batch[n]!;
+          const t = p.time;
+          for (let k = 0; k < m; k++) applies[k]!(p, st, t);
+          out.push(p);
+        }
+      },
+    };
+  }
+  const groups = new Map<unknown, ReducerState[]>();
+  return {
+    push(batch, out) {
+      for (let n = 0; n < batch.length; n++) {
+        const p = copy ? { ...batch[n]! } : batch[n]!;
+        const key = keyOf(p);
+        let st = groups.get(key);
+        if (!st) groups.set(key, (st = newStates(slots)));
+        const t = p.time;
+        for (let k = 0; k < m; k++) applies[k]!(p, st, t);
+        out.push(p);
+      }
+    },
+  };
+}
+
+/** Add a point's value to slot `i` and record the slot's running result. */
+type Feed = (states: ReducerState[], p: Point, t: number | undefined) => void;
+
+function feedFor(i: number, s: Slot, results: unknown[]): Feed {
+  const value = s.value;
+  if (s.needsTime) {
+    return (states, p, t) => {
+      const st = states[i]!;
+      st.add([value ? value(p) : undefined, t]);
+      results[i] = st.result();
+    };
+  }
+  if (value) {
+    return (states, p) => {
+      const st = states[i]!;
+      st.add(value(p));
+      results[i] = st.result();
+    };
+  }
+  return (states) => {
+    const st = states[i]!;
+    st.add(undefined);
+    results[i] = st.result();
+  };
+}
+
+function applyFor(name: string, path: readonly string[], value: (p: Point) => unknown, feeds: readonly Feed[]): Apply {
+  const nested = path.length > 1;
+  if (feeds.length === 0) {
+    return nested ? (p) => setPath(p, path, value(p)) : (p) => {
+      p[name] = value(p);
+    };
+  }
+  if (feeds.length === 1) {
+    const feed = feeds[0]!;
+    return nested
+      ? (p, states, t) => {
+          feed(states, p, t);
+          setPath(p, path, value(p));
+        }
+      : (p, states, t) => {
+          feed(states, p, t);
+          p[name] = value(p);
+        };
+  }
+  return (p, states, t) => {
+    for (let j = 0; j < feeds.length; j++) feeds[j]!(states, p, t);
+    if (nested) setPath(p, path, value(p));
+    else p[name] = value(p);
+  };
+}

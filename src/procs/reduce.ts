@@ -6,7 +6,7 @@ import type { Duration } from '../runtime/component.js';
 import { defineProc, type CreateContext, type NamedArg } from '../runtime/defs.js';
 import { parseDuration, windowEnd, windowStart, addDuration, type Align } from '../runtime/time.js';
 import { pointToJson, setPath, type Point } from '../runtime/point.js';
-import { addPoint, byValues, compileAggregation, groupKeyFn, newStates, writeBy, type Aggregation } from './aggregate.js';
+import { byValues, pointAdder, compileAggregation, groupKeyFn, newStates, writeBy, type Aggregation } from './aggregate.js';
 import type { ReducerState, ReducerWindow } from './reducers/types.js';
 
 interface Group {
@@ -129,21 +129,20 @@ interface Shape {
 /** Shared: feeding a group's states, and writing a result point. */
 abstract class Reducing {
   protected readonly keyOf: ((p: Point) => unknown) | undefined;
+  /** Feeds one point into a group's states (added, or merged as partials). */
+  protected readonly feed: (states: ReducerState[], p: Point) => void;
 
   constructor(protected readonly s: Shape) {
     this.keyOf = groupKeyFn(s.by);
-  }
-
-  protected feed(states: ReducerState[], p: Point): void {
-    const slots = this.s.agg.slots;
-    if (!this.s.merge) {
-      addPoint(slots, states, p);
-      return;
-    }
-    for (let i = 0; i < slots.length; i++) {
-      const v = p[slots[i]!.field];
-      if (v !== undefined && v !== null) states[i]!.merge(v);
-    }
+    const slots = s.agg.slots;
+    this.feed = s.merge
+      ? (states, p) => {
+          for (let i = 0; i < slots.length; i++) {
+            const v = p[slots[i]!.field];
+            if (v !== undefined && v !== null) states[i]!.merge(v);
+          }
+        }
+      : pointAdder(slots);
   }
 
   protected result(time: number | undefined, by: readonly unknown[], states: readonly ReducerState[] | undefined, last: Point, window?: ReducerWindow): Point {
@@ -175,22 +174,25 @@ class WholeStream extends Reducing {
 
   push(batch: Point[]): void {
     const keyOf = this.keyOf;
+    const feed = this.feed;
+    let first = this.first;
     // The map is consulted only when the key changes (never, ungrouped): a hot loop on big streams.
     let lastKey: unknown;
     let g: Group | undefined;
     for (let i = 0; i < batch.length; i++) {
       const p = batch[i]!;
       const t = p.time;
-      if (t !== undefined && (this.first === undefined || t < this.first)) this.first = t;
+      if (t !== undefined && (first === undefined || t < first)) first = t;
       const key = keyOf ? keyOf(p) : null;
       if (g === undefined || key !== lastKey) {
         g = this.groups.get(key);
         if (!g) this.groups.set(key, (g = this.newGroup(p)));
         lastKey = key;
       }
-      this.feed(g.states, p);
+      feed(g.states, p);
       g.last = p;
     }
+    this.first = first;
   }
 
   mark(): number {
