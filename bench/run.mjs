@@ -452,7 +452,7 @@ const fmtMB = (kb) => (Number.isFinite(kb) ? Math.round(kb / 1024) + ' MB' : '?'
 const fmtX = (x) => (x >= 10 ? x.toFixed(1) : x.toFixed(2)) + '×';
 
 async function main() {
-  if (!existsSync(path.join(repo, 'dist', 'flume.mjs'))) die('dist/flume.mjs is missing: run `make build` (or `make bench`)');
+  if (!existsSync(path.join(repo, 'dist', 'flume.cjs'))) die('dist/flume.cjs is missing: run `make build` (or `make bench`)');
   const loadBefore = loadAvg();
   const installed = ensureTools();
   if (!installed.time) log('GNU time unavailable: peak RSS from polling /proc (VmHWM)');
@@ -582,7 +582,7 @@ async function main() {
   notes.push('');
   notes.push(`- Machine: ${m.cpu}, ${m.memory}; ${m.os}; ${m.node}.`);
   notes.push(`- Load average before / after the runs: ${loadBefore} / ${loadAvg()} (other work on the machine slows every tool; ratios are measured in the same interleaved run).`);
-  notes.push(`- Tools: flume ${m.flume} (dist/flume.mjs), Juttle ${JUTTLE_VERSION} (npm, on the same Node), ${m.mlr}, ${m.jq}; peak RSS from GNU time's %M.`);
+  notes.push(`- Tools: flume ${m.flume} (bin/flume.js: dist/flume.cjs with its V8 code cache), Juttle ${JUTTLE_VERSION} (npm, on the same Node), ${m.mlr}, ${m.jq}; peak RSS from GNU time's %M.`);
   notes.push(
     `- Data: ${opts.points.toLocaleString('en-US')} JSON lines (${fmtMB(readFileSync(file).length / 1024)}), bench/gen.mjs. ` +
       `Wall: median of ${opts.quickRuns} runs (${opts.runs} for runs over 2 s; start-up: ${opts.startupRuns}), interleaved; peak RSS: the largest of the runs.`,

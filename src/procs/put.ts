@@ -74,10 +74,11 @@ export const put = defineProc({
         r.head = 0;
       }
     };
-    if (over === undefined) return fastPut(agg, keyOf, copy);
+    // Only top-level fields: setting a nested one changes an object the record already had.
+    const fieldsSet = assignments.every((a) => a.path.length === 1) ? [...new Set(assignments.map((a) => a.name))] : undefined;
+    if (over === undefined) return { ...fastPut(agg, keyOf, copy), fieldsSet };
     return {
-      // Only top-level fields: setting a nested one changes an object the record already had.
-      fieldsSet: assignments.every((a) => a.path.length === 1) ? [...new Set(assignments.map((a) => a.name))] : undefined,
+      fieldsSet,
       push(batch, out) {
         for (let n = 0; n < batch.length; n++) {
           const p = copy ? { ...batch[n]! } : batch[n]!;
