@@ -279,6 +279,8 @@ export class RecordDecoder {
     this.parser = (o.parser ?? o.format.createParser!(o.opts, errors)) as Parser & TracksLines;
     if (o.parser !== undefined) rebindErrors(o.parser, errors);
     this.parser.lines = this.lines;
+    const time = o.common.time;
+    if (typeof time === 'string' && !time.includes('.')) this.parser.timeField?.(time);
     if (o.keepText !== undefined) this.parser.keepText?.(o.keepText);
     this.move = makeTimeMover(o.common.time, o.common.time_unit, o.ctx.now, errors, { arrival: o.arrival });
     this.range = filterRange(o.common.from, o.common.to);

@@ -194,6 +194,32 @@ describe('the scanner reads ISO times in place', () => {
   });
 });
 
+describe('the scanner reads the time field in place for the reader', () => {
+  it('gives a first-field ISO time under the named key as a time value, and leaves anything else as JSON.parse does', () => {
+    const scanner = new CanonicalJsonScanner(false);
+    scanner.readsTime('ts');
+    const read = (line: string): Point | undefined => {
+      scanner.begin(line);
+      return scanner.scan(line, 0, line.length);
+    };
+    assert.deepEqual(read('{"ts":"2016-01-01T00:00:00Z","v":1}'), { ts: new TimeValue(Date.UTC(2016, 0, 1)), v: 1 });
+    assert.deepEqual(read('{"ts":"soon","v":1}'), { ts: 'soon', v: 1 });
+    assert.deepEqual(read('{"v":1,"ts":"2016-01-01T00:00:00Z"}'), { v: 1, ts: '2016-01-01T00:00:00Z' });
+    assert.deepEqual(read('{"time":"2016-01-01T00:00:00Z"}'), { time: '2016-01-01T00:00:00Z' });
+  });
+
+  it('through a read with time=, the points are those of the plain path', async () => {
+    const lines = ['{"ts":"2016-01-01T00:00:01.5Z","v":1}', '{"ts":"2016-01-01 00:00:02","v":2}', '{"ts":"yesterday","v":3}', '{"ts":"x","v":4}', '{"v":5}'];
+    const program = "read('stdio', time='ts') | put(w=v)";
+    const scanned = await runProgram(program, { input: lines.join('\n') + '\n', now: Date.UTC(2016, 0, 3) });
+    // A space after each colon: the scanner declines every line, JSON.parse reads them.
+    const parsed = await runProgram(program, { input: lines.map((l) => l.replaceAll('":', '": ')).join('\n') + '\n', now: Date.UTC(2016, 0, 3) });
+    assert.equal(scanned.stdout, parsed.stdout);
+    assert.equal(scanned.stderr, parsed.stderr.replaceAll('": ', '":'));
+    assert.match(scanned.stdout, /^\{"time":"2016-01-01T00:00:01\.500Z","v":1,"w":1\}\n/);
+  });
+});
+
 describe('numberText', () => {
   it('is String(x) on short decimals, integers, tiny, huge and random doubles', () => {
     const r = rng(11);

@@ -62,7 +62,21 @@ export class CanonicalJsonScanner {
   constructor(
     private readonly keep: boolean,
     private readonly sets: readonly string[] = [],
-  ) {}
+  ) {
+    if (keep) this.timeKey = 'time';
+  }
+
+  /** The first field, when it is named `key`, holds the time the reader's time handling reads next. */
+  private timeKey: string | undefined;
+
+  /**
+   * The reader's time handling reads `key` (a top-level field) after this: when
+   * it is a line's first field and an ISO time, read it in place and give it as
+   * a {@link TimeValue}, which that handling takes as it is.
+   */
+  readsTime(key: string): void {
+    if (!this.keep) this.timeKey = key;
+  }
 
   /** Look at a chunk once before scanning lines in it. */
   begin(text: string): void {
@@ -98,7 +112,7 @@ export class CanonicalJsonScanner {
       if (c === 34) {
         const close = this.stringEnd(s, i + 1, end);
         if (close < 0) return undefined;
-        if (k === 0 && this.keep && (matched ? shape!.keys[0] : this.keys[0]) === 'time') this.time(s, i + 1, close);
+        if (k === 0 && this.timeKey !== undefined && (matched ? shape!.keys[0] : this.keys[0]) === this.timeKey) this.time(s, i + 1, close);
         else values[k] = s.slice(i + 1, close);
         i = close + 1;
       } else if (c === 45 || (c >= 48 && c <= 57)) {
@@ -132,7 +146,7 @@ export class CanonicalJsonScanner {
     }
     if (this.isoMs) {
       // Kept text means time is already read: epoch ms, which the reader's time handling then leaves alone.
-      if (shape!.keepable && this.timeText) {
+      if (this.keep && shape!.keepable && this.timeText) {
         const p = shape!.make(values);
         p[SOURCE_TEXT] = s.slice(start, end - 1);
         return p;

@@ -90,6 +90,10 @@ class JsonlParser implements Parser, TracksLines {
 
   constructor(private readonly errors: MalformedSink) {}
 
+  timeField(field: string): void {
+    this.scanner?.readsTime(field);
+  }
+
   keepText(sets: readonly string[]): boolean {
     if (!sets.every(appendable)) return false;
     this.scanner = new CanonicalJsonScanner(true, sets);

@@ -27,6 +27,12 @@ export interface Parser {
    * `time` read already (epoch ms): the time handling after the parser leaves it.
    */
   keepText?(sets: readonly string[]): boolean;
+  /**
+   * The time handling after the parser reads `field` (top-level). A parser that
+   * reads a time there anyway may give it as a TimeValue, which that handling
+   * takes as it is.
+   */
+  timeField?(field: string): void;
 }
 
 export interface Serializer {
