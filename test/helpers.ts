@@ -11,6 +11,18 @@ import { renderSummary } from '../src/cli/summary.js';
 
 export const SPEC_NOW = Date.parse('2020-01-01T00:00:00Z');
 
+/** mulberry32, seeded: reproducible random test cases (uniform in [0, 1)). */
+export function seededRandom(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 export interface RunResult {
   stdout: string;
   stderr: string;

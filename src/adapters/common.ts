@@ -156,6 +156,8 @@ export function parseTimeValue(v: unknown, unit: TimeUnit, now: number): number 
 export interface TimeMoverOptions {
   /** Stamp points lacking the field with this (live sources stamp on arrival, SPEC §2). */
   arrival?: () => number;
+  /** The parser keeps record texts (Parser.keepText): a point with one has its time read already. */
+  keptText?: boolean;
 }
 
 /**
@@ -182,13 +184,14 @@ export function makeTimeMover(
   const key = path[0]!;
   const nested = path.length > 1;
   const isTime = !nested && key === 'time';
+  const skipKept = isTime && options.keptText === true;
   return (batch, lines) => {
     const haveLines = lines !== undefined && lines.length === batch.length;
     let w = 0;
     for (let i = 0; i < batch.length; i++) {
       const p = batch[i]!;
       // A parser that kept the record's text has read the time already (Parser.keepText).
-      if (isTime && p[SOURCE_TEXT] !== undefined) {
+      if (skipKept && p[SOURCE_TEXT] !== undefined) {
         batch[w++] = p;
         continue;
       }
@@ -282,7 +285,7 @@ export class RecordDecoder {
     const time = o.common.time;
     if (typeof time === 'string' && !time.includes('.')) this.parser.timeField?.(time);
     if (o.keepText !== undefined) this.parser.keepText?.(o.keepText);
-    this.move = makeTimeMover(o.common.time, o.common.time_unit, o.ctx.now, errors, { arrival: o.arrival });
+    this.move = makeTimeMover(o.common.time, o.common.time_unit, o.ctx.now, errors, { arrival: o.arrival, keptText: o.keepText !== undefined });
     this.range = filterRange(o.common.from, o.common.to);
     this.strip = o.stripAnsi === true;
   }

@@ -147,6 +147,18 @@ function rate(cur: number, prev: number | undefined, secs: number): number | nul
   return (cur - prev) / secs;
 }
 
+/** `<name>_per_sec` for each counter, in the order given. */
+function rates<K extends string>(
+  cur: Readonly<Record<K, number>>,
+  prev: Readonly<Record<K, number>> | undefined,
+  secs: number,
+  names: readonly K[],
+): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
+  for (const k of names) out[`${k}_per_sec`] = rate(cur[k], prev?.[k], secs);
+  return out;
+}
+
 export interface Mount {
   device: string;
   mount: string;
@@ -253,10 +265,7 @@ class HostSource implements SourceInstance {
           kind: 'network',
           device,
           ...c,
-          rx_bytes_per_sec: rate(c.rx_bytes, p?.rx_bytes, secs),
-          tx_bytes_per_sec: rate(c.tx_bytes, p?.tx_bytes, secs),
-          rx_packets_per_sec: rate(c.rx_packets, p?.rx_packets, secs),
-          tx_packets_per_sec: rate(c.tx_packets, p?.tx_packets, secs),
+          ...rates(c, p, secs, ['rx_bytes', 'tx_bytes', 'rx_packets', 'tx_packets']),
         });
       }
     }
@@ -270,10 +279,7 @@ class HostSource implements SourceInstance {
           kind: 'disk',
           device,
           ...c,
-          reads_per_sec: rate(c.reads, p?.reads, secs),
-          writes_per_sec: rate(c.writes, p?.writes, secs),
-          read_bytes_per_sec: rate(c.read_bytes, p?.read_bytes, secs),
-          write_bytes_per_sec: rate(c.write_bytes, p?.write_bytes, secs),
+          ...rates(c, p, secs, ['reads', 'writes', 'read_bytes', 'write_bytes']),
           // Milliseconds of I/O per second of wall time, as iostat's %util.
           util_pct: ioRate === null ? null : Math.min(100, ioRate / 10),
         });

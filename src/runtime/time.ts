@@ -315,7 +315,7 @@ export function fastParseIso(s: string): number {
 export function fastParseIsoIn(s: string, at: number, end: number): number {
   const n = end - at;
   if (n < 10 || s.charCodeAt(at + 4) !== 45 || s.charCodeAt(at + 7) !== 45) return NaN;
-  const yh = d2(s, at + 0);
+  const yh = d2(s, at);
   const yl = d2(s, at + 2);
   if (yh < 0 || yl < 0) return NaN;
   const y = yh * 100 + yl;

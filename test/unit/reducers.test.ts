@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { seededRandom } from '../helpers.js';
 import { TimeValue } from '../../src/runtime/point.js';
 import type { ReducerDef, ReducerState } from '../../src/procs/reducers/types.js';
 import { reducers } from '../../src/procs/reducers/index.js';
@@ -45,16 +46,7 @@ function result(def: ReducerDef, xs: readonly unknown[], consts?: readonly unkno
 }
 
 /** Seeded generator so the large-data tests are reproducible. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 function shuffled<T>(xs: T[], seed: number): T[] {
   const r = rng(seed);

@@ -14,19 +14,9 @@ import { SOURCE_TEXT, TimeValue, type Point } from '../../src/runtime/point.js';
 import { fastParseIso } from '../../src/runtime/time.js';
 import { compile } from '../../src/compile.js';
 import { Registry } from '../../src/registry.js';
-import { runProgram } from '../helpers.js';
+import { runProgram, seededRandom } from '../helpers.js';
 
-/** mulberry32: reproducible random cases. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
 

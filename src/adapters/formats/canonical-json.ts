@@ -140,7 +140,7 @@ export class CanonicalJsonScanner {
     if (!matched || k !== shape!.keys.length) {
       // A known order cut short: its first k keys.
       if (matched) this.keys.splice(0, this.keys.length, ...shape!.keys.slice(0, k));
-      shape = this.shapeFor(this.keys, k);
+      shape = this.shapeFor(this.keys);
       if (shape === undefined) return undefined;
       this.shape = shape;
     }
@@ -246,8 +246,7 @@ export class CanonicalJsonScanner {
     return i;
   }
 
-  private shapeFor(keys: readonly string[], n: number): Shape | undefined {
-    if (keys.length !== n) return undefined;
+  private shapeFor(keys: readonly string[]): Shape | undefined {
     const id = keys.join('\u0000');
     let shape = this.shapes.get(id);
     if (shape !== undefined) return shape;

@@ -111,15 +111,8 @@ class JsonlParser implements Parser, TracksLines {
     const whole = last + 1 === chunk.length ? chunk : chunk.slice(0, last + 1);
     const body = this.rest.length > 0 ? this.rest + whole : whole;
     this.rest = last + 1 === chunk.length ? '' : chunk.slice(last + 1);
-    if (this.scanner !== undefined) return this.scanLines(body, out);
-    if (this.batchMisses < BATCH_GIVE_UP && this.batch(body, out)) return;
-    let start = 0;
-    let nl: number;
-    while ((nl = body.indexOf('\n', start)) >= 0) {
-      const end = nl > start && body.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-      this.line(body.slice(start, end), ++this.lineNo, out);
-      start = nl + 1;
-    }
+    if (this.scanner === undefined && this.batchMisses < BATCH_GIVE_UP && this.batch(body, out)) return;
+    this.eachLine(body, out);
   }
 
   end(out: Point[]): void {
@@ -168,10 +161,10 @@ class JsonlParser implements Parser, TracksLines {
     return true;
   }
 
-  /** Whole lines (`body` ends with a newline) through the scanner; what it declines goes to JSON.parse. */
-  private scanLines(body: string, out: Point[]): void {
-    const scanner = this.scanner!;
-    scanner.begin(body);
+  /** Whole lines (`body` ends with a newline) one by one: through the scanner if any, JSON.parse for what it declines. */
+  private eachLine(body: string, out: Point[]): void {
+    const scanner = this.scanner;
+    scanner?.begin(body);
     let start = 0;
     let nl: number;
     let lines = 0;
@@ -179,7 +172,7 @@ class JsonlParser implements Parser, TracksLines {
     while ((nl = body.indexOf('\n', start)) >= 0) {
       const end = nl > start && body.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
       const lineNo = ++this.lineNo;
-      const p = scanner.scan(body, start, end);
+      const p = scanner?.scan(body, start, end);
       lines++;
       if (p === undefined) {
         declined++;
@@ -190,7 +183,7 @@ class JsonlParser implements Parser, TracksLines {
       }
       start = nl + 1;
     }
-    if (!this.keeping && declined * 2 > lines) this.scanner = undefined;
+    if (scanner !== undefined && !this.keeping && declined * 2 > lines) this.scanner = undefined;
   }
 
   private miss(): false {
