@@ -27,8 +27,8 @@ export const head = defineProc({
     },
   ],
   create(opts) {
-    const n = Math.max(0, opts['n'] as number);
-    const keyOf = groupKeyFn(opts['by'] as string[]);
+    const n = Math.max(0, opts.n);
+    const keyOf = groupKeyFn(opts.by);
     return keyOf ? new GroupedHead(n, keyOf) : new Head(n);
   },
 });

@@ -48,6 +48,39 @@ export interface OptionSpec {
 
 export type OptionSchema = Record<string, OptionSpec>;
 
+/** The value type the resolver gives for one option type (see {@link OptionType}). */
+export interface OptionValueTypes {
+  number: number;
+  integer: number;
+  string: string;
+  boolean: boolean;
+  list: unknown[];
+  object: Record<string, unknown>;
+  any: unknown;
+  duration: Duration;
+  moment: number;
+  expr: CompiledExpr;
+  field: string;
+  fields: string[];
+  regex: RegExp;
+  /** The pipeline's syntax tree (src/lang/ast.ts Pipeline): opaque to the runtime. */
+  pipeline: unknown;
+}
+
+/** One option's value: its choices as a union, null when nullable, undefined when it may be absent. */
+export type OptionValue<S extends OptionSpec> = (S extends { choices: readonly (infer C extends string)[] }
+  ? C
+  : OptionValueTypes[S['type']])
+  | (S extends { nullable: true } ? null : never)
+  | (S extends { required: true } ? never : S extends { default: unknown } ? never : undefined);
+
+/**
+ * The options a component's `create` receives, typed from its schema: declare
+ * the schema inline in `defineProc({ options: {...}, create(opts) {...} })`
+ * and `opts.n` has the type its `type`, `choices`, `nullable` and `default` say.
+ */
+export type OptionsOf<O extends OptionSchema> = { -readonly [K in keyof O]: OptionValue<O[K]> };
+
 /** Duration: calendar months (for `M` and `y`) plus exact milliseconds. */
 export interface Duration {
   months: number;

@@ -3,7 +3,7 @@
  * The registry lists them; the resolver validates options against `options`
  * and calls `create` at compile time (so errors raised there are compile errors).
  */
-import type { ComponentDoc, OptionSchema, ProcInstance, RunContext, SinkInstance, SourceInstance } from './component.js';
+import type { ComponentDoc, OptionSchema, OptionsOf, ProcInstance, RunContext, SinkInstance, SourceInstance } from './component.js';
 import type { CompiledExpr } from './component.js';
 
 /** An argument given as `name=value` to a component declaring `named` (put, reduce, rename). */
@@ -90,15 +90,40 @@ export interface AdapterDef {
   examples: ComponentDoc['examples'];
 }
 
-export function defineSource(def: Omit<SourceDef, 'kind'>): SourceDef {
-  return { kind: 'source', ...def };
+/** A definition as written in its file: `create` receives options typed from `options`. */
+type Typed<D extends { options: OptionSchema }, O extends OptionSchema, C, I> = Omit<D, 'kind' | 'options' | 'create'> & {
+  options: O;
+  create(opts: TypedOptions<O>, ctx: C): I;
+};
+
+/** What `create` receives: the schema's options, and the `name=value` arguments of a component declaring `named`. */
+export type TypedOptions<O extends OptionSchema> = OptionsOf<O> & { $named?: NamedArg[] };
+
+/*
+ * The registry holds definitions with their option types erased (it lists
+ * components of every shape); the resolver validates options against the
+ * schema before `create` runs, which is what makes the erasure sound.
+ */
+export function defineSource<const O extends OptionSchema>(def: Typed<SourceDef, O, CreateContext, SourceInstance>): SourceDef {
+  return { kind: 'source', ...def } as unknown as SourceDef;
 }
-export function defineProc(def: Omit<ProcDef, 'kind'>): ProcDef {
-  return { kind: 'proc', ...def };
+export function defineProc<const O extends OptionSchema>(
+  def: Typed<ProcDef, O, CreateContext & { inputs: number }, ProcInstance> & { dropsTime?: (opts: TypedOptions<O>) => boolean },
+): ProcDef {
+  return { kind: 'proc', ...def } as unknown as ProcDef;
 }
-export function defineSink(def: Omit<SinkDef, 'kind'>): SinkDef {
-  return { kind: 'sink', ...def };
+export function defineSink<const O extends OptionSchema>(def: Typed<SinkDef, O, CreateContext, SinkInstance>): SinkDef {
+  return { kind: 'sink', ...def } as unknown as SinkDef;
 }
-export function defineAdapter(def: AdapterDef): AdapterDef {
-  return def;
+
+/** One direction of an adapter as written: `create` receives options typed from `options`. */
+export interface AdapterSide<O extends OptionSchema, I> {
+  options: O;
+  create(opts: TypedOptions<O>, ctx: CreateContext): I;
+}
+
+export function defineAdapter<const R extends OptionSchema, const W extends OptionSchema>(
+  def: Omit<AdapterDef, 'read' | 'write'> & { read?: AdapterSide<R, SourceInstance>; write?: AdapterSide<W, SinkInstance> },
+): AdapterDef {
+  return def as unknown as AdapterDef;
 }
