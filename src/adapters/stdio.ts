@@ -424,7 +424,9 @@ class StdioSink implements SinkInstance {
   }
 
   private check(): void {
-    const err = this.state?.error;
+    // A failed write destroys the file stream at once but reports the error a tick later: `errored` has it already.
+    const errored = this.file?.errored;
+    const err = this.state?.error ?? (errored === null ? undefined : errored);
     if (err !== undefined) throw runtimeError('write-error', `cannot write ${this.target ?? 'stdout'}: ${err.message}`);
   }
 
@@ -446,18 +448,29 @@ class StdioSink implements SinkInstance {
     return this.drained(stream);
   }
 
+  /**
+   * Resolves when `stream` can take more, or when it or the stream under it
+   * (the file under gzip) fails or closes: a full disk stops the file, and
+   * gzip would then never drain (nothing else would keep the run alive).
+   */
   private drained(stream: Writable): Promise<void> {
+    const streams = this.base !== undefined && this.base !== stream ? [stream, this.base] : [stream];
     return new Promise<void>((resolve) => {
       const done = (): void => {
-        stream.off('drain', done);
-        stream.off('close', done);
-        stream.off('error', done);
+        for (const s of streams) {
+          s.off('drain', done);
+          s.off('close', done);
+          s.off('error', done);
+        }
         resolve();
       };
+      if (streams.some((s) => s.destroyed)) return resolve();
       stream.on('drain', done);
-      stream.on('close', done);
-      stream.on('error', done);
-    });
+      for (const s of streams) {
+        s.on('close', done);
+        s.on('error', done);
+      }
+    }).then(() => this.check());
   }
 
   write(batch: Batch): void | Promise<void> {
@@ -486,12 +499,16 @@ class StdioSink implements SinkInstance {
     const stream = this.open();
     if (tail.length > 0) await this.emit(tail);
     const base = this.base!;
+    this.check();
     if (this.gzip !== undefined) {
       const gz = this.gzip;
       await new Promise<void>((resolve) => {
         // A file closes once gzip has flushed into it; stdout only needs gzip's output to have been handed over.
-        if (this.file !== undefined) base.once('close', resolve);
-        else gz.once('end', resolve);
+        if (this.file !== undefined) {
+          if (base.destroyed) return resolve();
+          base.once('close', resolve);
+          base.once('error', () => resolve());
+        } else gz.once('end', resolve);
         gz.once('error', () => resolve());
         gz.end();
       });
@@ -533,6 +550,7 @@ export const stdio = defineAdapter({
       file: {
         type: 'string',
         default: '-',
+        destination: 'path',
         doc: "File or glob pattern to read; '-' (the default) is standard input.",
       },
       follow: {
@@ -593,7 +611,8 @@ export const stdio = defineAdapter({
       file: {
         type: 'string',
         default: '-',
-        doc: "File to write; '-' (the default) is standard output.",
+        destination: 'path',
+        doc: "File to write; '-' (the default) is standard output. Never taken from FLUME_STDIO_FILE: only FLUME_WRITE_STDIO_FILE sets its default.",
       },
       append: {
         type: 'boolean',

@@ -5,7 +5,7 @@
 import type { Registry } from '../registry.js';
 import type { ComponentDoc, OptionSchema } from '../runtime/component.js';
 import type { AdapterDef } from '../runtime/defs.js';
-import { envName } from '../procs/adapter-options.js';
+import { envNamesFor } from '../procs/adapter-options.js';
 import { builtinFunctions } from '../lang/functions.js';
 import { closest } from '../lang/diagnostics.js';
 
@@ -15,16 +15,23 @@ function fmtDefault(v: unknown): string {
   return ` (default ${JSON.stringify(v)})`;
 }
 
-function optionLines(options: OptionSchema, adapter?: string): string[] {
+function optionLines(options: OptionSchema, adapter?: { name: string; side: 'read' | 'write' }): string[] {
   const lines: string[] = [];
   for (const [name, spec] of Object.entries(options)) {
     if (name === 'adapter') continue;
     const choices = spec.choices ? ` one of: ${spec.choices.join(', ')}.` : '';
-    const env = adapter ? `  [env ${envName(adapter, name)}]` : '';
+    const env = adapter ? `  [env ${envNamesFor(adapter.side, adapter.name, name, spec).join(', ')}]` : '';
     lines.push(`  ${name}: ${spec.type}${spec.required ? ', required' : ''}${fmtDefault(spec.default)} — ${spec.doc}${choices}${env}`);
   }
   return lines;
 }
+
+/** How environment variables give adapter option defaults (SPEC §7), said once in every adapter's help. */
+const ENV_RULE =
+  'Environment: an option not given in the program defaults from FLUME_READ_<ADAPTER>_<OPTION> (reading only), ' +
+  'FLUME_WRITE_<ADAPTER>_<OPTION> (writing only), else the shared FLUME_<ADAPTER>_<OPTION>. The shared form never sets ' +
+  'a destination (stdio file, kafka topic, elastic index) for writing: only FLUME_WRITE_... chooses where data is written. ' +
+  'A program that writes to the file, topic or index it reads is a compile error. Values are checked like program options.';
 
 function examples(doc: Pick<ComponentDoc, 'examples'>): string[] {
   if (doc.examples.length === 0) return [];
@@ -60,7 +67,7 @@ export function overview(reg: Registry): string {
     '  ' + builtinFunctions.map((f) => f.name).join(' '),
   ];
   if (reg.listAliases().length > 0) out.push('', 'Aliases (from .flumerc.ts):', '  ' + reg.listAliases().join(' '));
-  out.push('', 'flume help <name> documents one of them.');
+  out.push('', ENV_RULE, '', 'flume help <name> documents one of them.');
   return out.join('\n');
 }
 
@@ -94,8 +101,9 @@ export function helpFor(reg: Registry, name: string): { text: string } | { error
     if (parts.length) parts.push('', '---', '');
     parts.push(`${adapter.name} — adapter: ${adapter.summary}`);
     if (adapter.description) parts.push('', adapter.description);
-    if (adapter.read) parts.push('', `read('${adapter.name}', ...) options:`, ...optionLines(adapter.read.options, adapter.name));
-    if (adapter.write) parts.push('', `write('${adapter.name}', ...) options:`, ...optionLines(adapter.write.options, adapter.name));
+    if (adapter.read) parts.push('', `read('${adapter.name}', ...) options:`, ...optionLines(adapter.read.options, { name: adapter.name, side: 'read' }));
+    if (adapter.write) parts.push('', `write('${adapter.name}', ...) options:`, ...optionLines(adapter.write.options, { name: adapter.name, side: 'write' }));
+    parts.push('', ENV_RULE);
     if (adapter.bytes) parts.push('', `Reads/writes bytes: format= (${reg.listFormats().map((f) => f.name).join(', ')}) and the format's options apply; see flume help <format>.`);
     parts.push(...examples(adapter));
   }

@@ -148,7 +148,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('-q, --quiet', 'hide the end-of-run drop summary')
     .option('--now <moment>', 'fix :now: (reproducible runs); live points are paced from it')
     .addOption(new Option('-v, --version', 'print the version').default(false))
-    .addHelpText('after', () => `\nflume help          lists sources, processors, sinks, reducers, adapters and formats\nflume help <name>   documents one of them\n\nEnvironment: FLUME_<ADAPTER>_<OPTION> sets adapter option defaults; FLUME_PROGRAM or FLUME_PROGRAM_FILE give the program when none is on the command line.`)
+    .addHelpText('after', () => `\nflume help          lists sources, processors, sinks, reducers, adapters and formats\nflume help <name>   documents one of them\n\nEnvironment: FLUME_<ADAPTER>_<OPTION> sets adapter option defaults (FLUME_READ_... / FLUME_WRITE_... for one side; destinations such as a written file, topic or index only from FLUME_WRITE_...); FLUME_PROGRAM or FLUME_PROGRAM_FILE give the program when none is on the command line.`)
     .showSuggestionAfterError(true);
   cmd.parse(argv);
   const opts = cmd.opts<CliOptions & { version: boolean }>();

@@ -4,9 +4,9 @@
  * stages, all looked up through the registry that is passed in.
  */
 import type { Arg, Expr, Pipeline, Program, Span, Stage, StageCall } from './ast.js';
-import { compileError, didYouMean, FlumeError } from './diagnostics.js';
+import { compileError, didYouMean, FlumeError, locate } from './diagnostics.js';
 import type { OptionSchema, OptionSpec } from '../runtime/component.js';
-import type { CompileServices, NamedArg, StageDef } from '../runtime/defs.js';
+import type { CompileServices, NamedArg, Place, StageDef } from '../runtime/defs.js';
 import { parseDuration, parseMoment } from '../runtime/time.js';
 import { constantValue, fieldPathOf } from './expr.js';
 import { parseExpression, parseProgram } from './parse.js';
@@ -99,6 +99,7 @@ class Resolver {
       const tails = this.buildStages(this.withImplicitSource(pipeline), []);
       this.finishWithImplicitSink(tails, pipeline.span);
     }
+    this.refuseWritingWhereRead();
     for (const n of this.nodes) if (n.def.kind === 'source' && n.predecessors.length === 0) sources.push(n);
     if (sources.length === 0) {
       throw compileError('no-source', 'the program has no source', { start: 0, end: Math.max(1, this.program.source.length) }, [
@@ -106,6 +107,27 @@ class Resolver {
       ]);
     }
     return { nodes: this.nodes, sources: sources.filter((s) => !this.isSubPlanNode(s)), source: this.program.source, file: this.program.file };
+  }
+
+  /** A sink writing a place a source reads (the file, topic or index) would destroy or loop on its own input. */
+  private refuseWritingWhereRead(): void {
+    const services = this.reg.services;
+    const read: { place: Place; node: PlanNode }[] = [];
+    for (const n of this.nodes) {
+      if (n.def.kind === 'source' && n.def.places) for (const place of n.def.places(n.opts, services)) read.push({ place, node: n });
+    }
+    if (read.length === 0) return;
+    for (const n of this.nodes) {
+      if (n.def.kind !== 'sink' || !n.def.places) continue;
+      for (const w of n.def.places(n.opts, services)) {
+        const r = read.find(({ place }) => place.key === w.key || place.covers?.(w.key) === true);
+        if (r === undefined) continue;
+        const at = locate(this.program.source, r.node.span.start);
+        throw compileError('writes-input', `this writes to ${w.label}, which the program also reads (${r.place.label}, line ${at.line} column ${at.column})`, n.span, [
+          'writing where the program reads would destroy or loop on its input: write somewhere else',
+        ]);
+      }
+    }
   }
 
   private withImplicitSource(pipeline: Pipeline): Stage[] {

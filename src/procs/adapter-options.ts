@@ -1,12 +1,15 @@
 /**
  * The option schema of `read('<adapter>', ...)` and `write('<adapter>', ...)`:
  * common options, the adapter's own, and (for byte adapters) format options.
- * Defaults come from FLUME_<ADAPTER>_<OPTION> when set.
+ * Defaults come from the environment (see {@link envNamesFor}).
  */
 import { didYouMean } from '../lang/diagnostics.js';
 import type { OptionSchema, OptionSpec } from '../runtime/component.js';
-import type { AdapterDef, CompileServices } from '../runtime/defs.js';
+import { realpathSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
+import type { AdapterDef, CompileServices, Place } from '../runtime/defs.js';
 import type { FormatDef } from '../adapters/formats/types.js';
+import { parseDuration } from '../runtime/time.js';
 
 export const commonReadOptions: OptionSchema = {
   time: { type: 'field', default: 'time', nullable: true, doc: 'field holding the timestamp, parsed and moved to `time`; null keeps points timeless' },
@@ -24,27 +27,57 @@ export const byteReadOptions: OptionSchema = {
   },
 };
 
-/** `FLUME_KAFKA_BROKERS` for adapter `kafka`, option `brokers`; dashes become underscores. */
-export function envName(adapter: string, option: string): string {
-  return `FLUME_${adapter}_${option}`.toUpperCase().replace(/-/g, '_');
+/** `FLUME_KAFKA_BROKERS` for adapter `kafka`, option `brokers`; dashes become underscores. With a side: `FLUME_WRITE_KAFKA_TOPIC`. */
+export function envName(adapter: string, option: string, side?: 'read' | 'write'): string {
+  return `FLUME_${side === undefined ? '' : side + '_'}${adapter}_${option}`.toUpperCase().replace(/-/g, '_');
 }
 
-function fromEnv(spec: OptionSpec, text: string): unknown {
+/**
+ * The variables that may give an option's default on one side, most specific
+ * first: FLUME_READ_/FLUME_WRITE_<ADAPTER>_<OPTION>, then the shared
+ * FLUME_<ADAPTER>_<OPTION>, except for a destination when writing: an
+ * environment meant for reading must never choose where data is written.
+ */
+export function envNamesFor(side: 'read' | 'write', adapter: string, option: string, spec: OptionSpec): string[] {
+  const sided = envName(adapter, option, side);
+  return side === 'write' && spec.destination !== undefined ? [sided] : [sided, envName(adapter, option)];
+}
+
+/** An environment value as the option's type, or why it is not one (validated like a program's option). */
+function fromEnv(spec: OptionSpec, text: string): { value: unknown } | { error: string } {
   switch (spec.type) {
     case 'number':
     case 'integer': {
-      const n = Number(text);
-      return Number.isNaN(n) ? spec.default : n;
+      const n = text.trim() === '' ? NaN : Number(text);
+      if (Number.isNaN(n)) return { error: 'must be a number' };
+      if (spec.type === 'integer' && !Number.isInteger(n)) return { error: 'must be a whole number' };
+      return { value: n };
     }
     case 'boolean':
-      return /^(1|true|yes|on)$/i.test(text);
+      if (/^(1|true|yes|on)$/i.test(text)) return { value: true };
+      if (/^(0|false|no|off)$/i.test(text)) return { value: false };
+      return { error: 'must be true or false (also 1/0, yes/no, on/off)' };
     case 'list':
     case 'fields':
-      return text.trim().startsWith('[') ? (JSON.parse(text) as unknown) : text.split(',').map((s) => s.trim());
-    case 'object':
-      return JSON.parse(text) as unknown;
+    case 'object': {
+      const json = spec.type === 'object' || text.trim().startsWith('[');
+      if (!json) return { value: text.split(',').map((s) => s.trim()) };
+      let v: unknown;
+      try {
+        v = JSON.parse(text) as unknown;
+      } catch (e) {
+        return { error: `is not valid JSON: ${(e as Error).message}` };
+      }
+      const ok = spec.type === 'object' ? v !== null && typeof v === 'object' && !Array.isArray(v) : Array.isArray(v);
+      return ok ? { value: v } : { error: spec.type === 'object' ? 'must be a JSON object' : 'must be a JSON list' };
+    }
+    case 'duration':
+      return parseDuration(text) === undefined ? { error: "must be a duration such as 5m or '1 hour'" } : { value: text };
+    case 'string':
+      if (spec.choices !== undefined && !spec.choices.includes(text)) return { error: `must be one of ${spec.choices.map((c) => `'${c}'`).join(', ')}` };
+      return { value: text };
     default:
-      return text;
+      return { value: text };
   }
 }
 
@@ -75,8 +108,72 @@ export function adapterSchema(
   }
   Object.assign(options, part.options);
   for (const [k, spec] of Object.entries(options)) {
-    const v = services.env[envName(first, k)];
-    if (v !== undefined && k !== 'adapter') options[k] = { ...spec, default: fromEnv(spec, v), required: false };
+    if (k === 'adapter') continue;
+    const name = envNamesFor(side, first, k, spec).find((n) => services.env[n] !== undefined);
+    if (name === undefined) continue;
+    const text = services.env[name]!;
+    const r = fromEnv(spec, text);
+    if ('error' in r) {
+      return { error: `environment variable ${name}=${JSON.stringify(text)} ${r.error} (it sets option \`${k}\` of ${side}('${first}'))`, hints: [`${k}: ${spec.doc}`] };
+    }
+    options[k] = { ...spec, default: r.value, required: false };
   }
   return { options };
+}
+
+/** `*` in a read pattern (an index pattern like `logs-*`) matches any run of characters. */
+function wildcard(pattern: string): (key: string) => boolean {
+  const re = new RegExp('^' + pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
+  return (key) => re.test(key);
+}
+
+/** A file name as one key: its real path when it exists, else the absolute path. */
+function pathKey(file: string): string {
+  const abs = resolvePath(file);
+  try {
+    return realpathSync(abs);
+  } catch {
+    return abs;
+  }
+}
+
+/**
+ * The places `read(adapter, ...)` reads or `write(adapter, ...)` writes: one
+ * per value of each option the adapter marks `destination`, keyed with the
+ * adapter, that option and the `connection` options (another cluster is
+ * another place). Comma-separated read values (index lists) and `*` patterns
+ * cover what they name. Standard streams ('-', '') are no place.
+ */
+export function adapterPlaces(side: 'read' | 'write', opts: Record<string, unknown>, services: CompileServices): Place[] {
+  const name = opts['adapter'];
+  if (typeof name !== 'string') return [];
+  const adapter = services.adapter(name) as AdapterDef | undefined;
+  const schema = adapter?.[side]?.options;
+  if (schema === undefined) return [];
+  const entries = Object.entries(schema);
+  const where = entries
+    .filter(([, spec]) => spec.connection === true)
+    .map(([k]) => `${k}=${JSON.stringify(opts[k] ?? null)}`)
+    .join(' ');
+  const places: Place[] = [];
+  for (const [k, spec] of entries) {
+    const v = opts[k];
+    if (spec.destination === undefined || typeof v !== 'string') continue;
+    if (spec.destination === 'path') {
+      if (v === '-' || v === '') continue;
+      places.push({ label: `file ${v}`, key: `${name} ${k} ${pathKey(v)}` });
+      continue;
+    }
+    const prefix = `${name} ${where} ${k} `;
+    const values = side === 'read' ? v.split(',').map((s) => s.trim()) : [v];
+    for (const one of values) {
+      const matches = one.includes('*') ? wildcard(one) : undefined;
+      places.push({
+        label: `${name} ${k} '${one}'`,
+        key: prefix + one,
+        covers: matches === undefined ? undefined : (key) => key.startsWith(prefix) && matches(key.slice(prefix.length)),
+      });
+    }
+  }
+  return places;
 }

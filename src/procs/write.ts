@@ -1,7 +1,7 @@
 /** write: send points to an adapter (stdio, http, kafka, elastic, influxdb, prometheus). */
 import { defineSink } from '../runtime/defs.js';
 import type { AdapterDef } from '../runtime/defs.js';
-import { adapterSchema } from './adapter-options.js';
+import { adapterPlaces, adapterSchema } from './adapter-options.js';
 
 export const write = defineSink({
   name: 'write',
@@ -10,6 +10,7 @@ export const write = defineSink({
   positional: ['adapter'],
   options: { adapter: { type: 'string', required: true, doc: 'the adapter to write to' } },
   optionsFor: (first, services) => adapterSchema('write', first, services),
+  places: (opts, services) => adapterPlaces('write', opts, services),
   examples: [{ title: 'CSV to stdout', program: "emit(points=[{a:1,b:'x'}]) | write('stdio', format='csv')", output: 'a,b\n1,x' }],
   create(opts, ctx) {
     const adapter = ctx.services.adapter(opts['adapter'] as string) as AdapterDef;

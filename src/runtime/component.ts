@@ -44,6 +44,16 @@ export interface OptionSpec {
   choices?: readonly string[];
   /** Also accept null (e.g. `time=null`). */
   nullable?: boolean;
+  /**
+   * An adapter option that says where data goes when writing (a file, a topic,
+   * an index): never defaulted from the shared FLUME_<ADAPTER>_<OPTION> variable
+   * for writing (only FLUME_WRITE_<ADAPTER>_<OPTION>), and a program that reads
+   * and writes the same place is a compile error. 'path' compares values as file
+   * paths ('-' and '' are the standard streams).
+   */
+  destination?: true | 'path';
+  /** An adapter option naming the system a destination lives in (brokers, url): same place only when these are equal too. */
+  connection?: true;
 }
 
 export type OptionSchema = Record<string, OptionSpec>;

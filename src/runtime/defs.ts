@@ -42,12 +42,30 @@ export type OptionsFor = (
   services: CompileServices,
 ) => { options: OptionSchema } | { error: string; hints: string[] };
 
+/**
+ * A place a stage reads from or writes to (a file, a topic, an index), so the
+ * resolver can refuse a program that writes where it reads (it would destroy
+ * its own input). `key` identifies the place; a read place with `covers`
+ * (a pattern, a list) also takes in other keys.
+ */
+export interface Place {
+  /** For messages: "file /tmp/a.jsonl". */
+  label: string;
+  key: string;
+  covers?: (key: string) => boolean;
+}
+
+/** The places a stage with these (resolved) options reads or writes. */
+export type PlacesOf = (opts: Record<string, unknown>, services: CompileServices) => Place[];
+
 export interface CreateContext extends RunContext {
   services: CompileServices;
 }
 
 export interface SourceDef extends ComponentDoc {
   optionsFor?: OptionsFor;
+  /** Where it reads (see {@link Place}). */
+  places?: PlacesOf;
   kind: 'source';
   create(opts: Record<string, unknown>, ctx: CreateContext): SourceInstance;
 }
@@ -66,6 +84,8 @@ export interface ProcDef extends ComponentDoc {
 
 export interface SinkDef extends ComponentDoc {
   optionsFor?: OptionsFor;
+  /** Where it writes: a program reading one of them is a compile error. */
+  places?: PlacesOf;
   kind: 'sink';
   create(opts: Record<string, unknown>, ctx: CreateContext): SinkInstance;
 }

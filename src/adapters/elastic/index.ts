@@ -12,7 +12,7 @@ import type { Expr } from '../../lang/ast.js';
 import { ElasticSource, readPlan } from './read.js';
 import { ElasticSink, writePlan } from './write.js';
 
-const url = { type: 'string', default: 'http://localhost:9200', doc: 'the Elasticsearch server (FLUME_ELASTIC_URL)' } as const;
+const url = { type: 'string', default: 'http://localhost:9200', connection: true, doc: 'the Elasticsearch server (FLUME_ELASTIC_URL)' } as const;
 
 function parseQuery(v: unknown, compile: (e: unknown) => unknown): Expr | undefined {
   if (typeof v !== 'string' || v.trim().length === 0) return undefined;
@@ -45,7 +45,7 @@ export const elastic = defineAdapter({
     'Without `id=` each document gets an id made by the writer, so a request retried after a lost answer stores it once.',
   read: {
     options: {
-      index: { type: 'string', required: true, doc: "index, alias, pattern or comma-separated list to read ('logs-*')" },
+      index: { type: 'string', required: true, destination: true, doc: "index, alias, pattern or comma-separated list to read ('logs-*')" },
       url,
       query: { type: 'string', nullable: true, doc: "filter expression, pushed down where exact: \"status >= 500 and host == 'a'\"" },
       time: { type: 'field', default: '@timestamp', nullable: true, doc: 'field holding the timestamp (sort order and from/to); null reads in index order, timeless' },
@@ -61,7 +61,7 @@ export const elastic = defineAdapter({
   },
   write: {
     options: {
-      index: { type: 'string', required: true, doc: "target index; strftime patterns use the point's time: 'logs-%Y.%m.%d' (UTC)" },
+      index: { type: 'string', required: true, destination: true, doc: "target index; strftime patterns use the point's time: 'logs-%Y.%m.%d' (UTC)" },
       url,
       id: { type: 'field', nullable: true, doc: 'field whose value is the document id (same id: the document is replaced)' },
       time_field: { type: 'string', default: '@timestamp', doc: 'field the point time is stored in' },

@@ -17,9 +17,10 @@ import { KafkaSource } from './source.js';
 const FORMATS = ['json', 'avro', 'text'] as const;
 
 const shared = {
-  topic: { type: 'string', required: true, doc: 'The Kafka topic.' },
+  topic: { type: 'string', required: true, destination: true, doc: 'The Kafka topic.' },
   brokers: {
     type: 'any',
+    connection: true,
     default: 'localhost:9092',
     doc: "Bootstrap brokers: a list of host:port or one comma-separated string (default from FLUME_KAFKA_BROKERS).",
   },

@@ -1,0 +1,113 @@
+/**
+ * Hostile input and faults through the real CLI (issue 13): data never
+ * destroyed, every failure loud, bounded reading of huge or deep input.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+
+const root = resolve(import.meta.dirname, '..', '..');
+const bin = join(root, 'bin', 'flume.js');
+const tmp = mkdtempSync(join(tmpdir(), 'flume-faults-'));
+
+function flume(args: string[], opts: { input?: string; env?: Record<string, string>; cwd?: string } = {}) {
+  const env: Record<string, string | undefined> = { ...process.env, HOME: mkdtempSync(join(tmpdir(), 'flume-home-')), ...opts.env };
+  for (const k of Object.keys(env)) if (k.startsWith('FLUME_') && !(opts.env !== undefined && k in opts.env)) delete env[k];
+  const r = spawnSync(process.execPath, [bin, ...args], { input: opts.input ?? '', cwd: opts.cwd ?? tmp, env, encoding: 'utf8', timeout: 60_000 });
+  return { stdout: r.stdout, stderr: r.stderr, status: r.status };
+}
+
+const DATA = '{"a":1}\n{"a":2}\n{"a":3}\n';
+
+describe('environment defaults never choose where data is written (issue 13 item 1)', () => {
+  it('FLUME_STDIO_FILE sets the file read, not the file written: the input is left as it was', () => {
+    const dir = mkdtempSync(join(tmp, 'env-'));
+    writeFileSync(join(dir, 'data.jsonl'), DATA);
+    const r = flume(["read('stdio') | filter(a > 2)"], { cwd: dir, env: { FLUME_STDIO_FILE: 'data.jsonl' } });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, '{"a":3}\n');
+    assert.equal(readFileSync(join(dir, 'data.jsonl'), 'utf8'), DATA);
+  });
+
+  it('FLUME_WRITE_STDIO_FILE chooses the file written; FLUME_READ_STDIO_FILE the file read', () => {
+    const dir = mkdtempSync(join(tmp, 'env-'));
+    writeFileSync(join(dir, 'in.jsonl'), DATA);
+    const r = flume(["read('stdio') | filter(a > 1) | write('stdio')"], {
+      cwd: dir,
+      env: { FLUME_READ_STDIO_FILE: 'in.jsonl', FLUME_WRITE_STDIO_FILE: 'out.jsonl' },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, '');
+    assert.equal(readFileSync(join(dir, 'out.jsonl'), 'utf8'), '{"a":2}\n{"a":3}\n');
+    assert.equal(readFileSync(join(dir, 'in.jsonl'), 'utf8'), DATA);
+  });
+
+  it('writing to the file the program reads (same path, another spelling) is a compile error with a span', () => {
+    const dir = mkdtempSync(join(tmp, 'env-'));
+    writeFileSync(join(dir, 'data.jsonl'), DATA);
+    const program = `read('stdio', file='data.jsonl') | filter(a > 2) | write('stdio', file='${dir}/./data.jsonl')`;
+    const r = flume([program], { cwd: dir });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /error\[writes-input\]/);
+    assert.match(r.stderr, /\^{10,}/, 'a caret run under the write');
+    assert.equal(readFileSync(join(dir, 'data.jsonl'), 'utf8'), DATA);
+    // The same through FLUME_WRITE_STDIO_FILE and the implicit sink.
+    const e = flume(["read('stdio', file='data.jsonl')"], { cwd: dir, env: { FLUME_WRITE_STDIO_FILE: 'data.jsonl' } });
+    assert.equal(e.status, 2, e.stderr);
+    assert.match(e.stderr, /writes-input/);
+    assert.equal(readFileSync(join(dir, 'data.jsonl'), 'utf8'), DATA);
+  });
+
+  it('a shared FLUME_KAFKA_TOPIC does not make a pipeline write back into the topic it reads', () => {
+    // Compile only (--explain): the write has no topic from the shared variable, so it is missing.
+    const r = flume(['--explain', "read('kafka') | write('kafka')"], { env: { FLUME_KAFKA_TOPIC: 'events' } });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /write.*needs option `topic`/);
+    const same = flume(['--explain', "read('kafka') | write('kafka')"], { env: { FLUME_KAFKA_TOPIC: 'events', FLUME_WRITE_KAFKA_TOPIC: 'events' } });
+    assert.equal(same.status, 2, same.stderr);
+    assert.match(same.stderr, /writes-input/);
+    const other = flume(['--explain', "read('kafka') | write('kafka')"], { env: { FLUME_KAFKA_TOPIC: 'events', FLUME_WRITE_KAFKA_TOPIC: 'copy' } });
+    assert.equal(other.status, 0, other.stderr);
+    const cluster = flume(['--explain', "read('kafka', topic='t') | write('kafka', topic='t', brokers='other:9092')"]);
+    assert.equal(cluster.status, 0, 'the same topic on another cluster is another place: ' + cluster.stderr);
+  });
+
+  it('an Elasticsearch index read (or matched by a read pattern) cannot be written', () => {
+    const r = flume(['--explain', "read('elastic', index='logs-*') | write('elastic', index='logs-%Y.%m')"]);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /writes-input/);
+    const ok = flume(['--explain', "read('elastic', index='logs-*') | write('elastic', index='metrics')"]);
+    assert.equal(ok.status, 0, ok.stderr);
+  });
+
+  it('environment values are validated like program options, naming the variable', () => {
+    writeFileSync(join(tmp, 'v.jsonl'), DATA);
+    for (const [name, value] of [['FLUME_STDIO_COMPRESSION', 'zip'], ['FLUME_STDIO_FOLLOW', 'maybe']] as const) {
+      const r = flume(["read('stdio', file='v.jsonl')"], { env: { [name]: value } });
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, new RegExp(`${name}="${value}"`));
+    }
+  });
+
+  it('flume help documents the rule', () => {
+    const r = flume(['help', 'stdio']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /FLUME_WRITE_<ADAPTER>_<OPTION>/);
+    assert.match(r.stdout, /file: .*\[env FLUME_WRITE_STDIO_FILE\]/);
+    assert.match(r.stdout, /file: .*\[env FLUME_READ_STDIO_FILE, FLUME_STDIO_FILE\]/);
+    assert.match(flume(['help']).stdout, /never sets a destination/);
+  });
+});
+
+describe('a full disk fails loudly (issue 13 item 10)', () => {
+  for (const n of [10, 100_000]) {
+    it(`a gzip file sink on /dev/full fails with write-error, exit 1 (${n} points)`, () => {
+      const r = flume([`emit(limit=${n}, start=0) | write('stdio', file='/dev/full', compression='gzip')`]);
+      assert.equal(r.status, 1, r.stderr);
+      assert.match(r.stderr, /error\[write-error\].*ENOSPC/);
+    });
+  }
+});
