@@ -20,7 +20,8 @@ function optionLines(options: OptionSchema, adapter?: { name: string; side: 'rea
   for (const [name, spec] of Object.entries(options)) {
     if (name === 'adapter') continue;
     const choices = spec.choices ? ` one of: ${spec.choices.join(', ')}.` : '';
-    const env = adapter ? `  [env ${envNamesFor(adapter.side, adapter.name, name, spec).join(', ')}]` : '';
+    // The shared variable (or, for a written destination, the only one); ENV_RULE says how the per-side forms go first.
+    const env = adapter ? `  [env ${envNamesFor(adapter.side, adapter.name, name, spec).at(-1)!}]` : '';
     lines.push(`  ${name}: ${spec.type}${spec.required ? ', required' : ''}${fmtDefault(spec.default)} — ${spec.doc}${choices}${env}`);
   }
   return lines;
