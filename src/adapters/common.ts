@@ -6,7 +6,7 @@
  */
 import { isAscii } from 'node:buffer';
 import stripAnsi from 'strip-ansi';
-import type { FormatDef, MalformedSink, Parser, Serializer } from './formats/types.js';
+import { DEFAULT_MAX_LINE, type FormatDef, type MalformedSink, type Parser, type Serializer } from './formats/types.js';
 import type { TracksLines } from './formats/text.js';
 import { SOURCE_TEXT, TimeValue, type Point } from '../runtime/point.js';
 import type { RunContext, SourceOutput } from '../runtime/component.js';
@@ -26,6 +26,8 @@ export interface CommonReadOptions {
   time_unit: TimeUnit;
   from: number | undefined;
   to: number | undefined;
+  /** Longest line (characters): a longer one is malformed and skipped unread. */
+  max_line: number;
 }
 
 export function commonReadOptions(opts: Record<string, unknown>): CommonReadOptions {
@@ -42,6 +44,7 @@ export function commonReadOptions(opts: Record<string, unknown>): CommonReadOpti
     time_unit: opts.time_unit === 'ms' ? 'ms' : 's',
     from: typeof opts.from === 'number' ? opts.from : undefined,
     to: typeof opts.to === 'number' ? opts.to : undefined,
+    max_line: typeof opts.max_line === 'number' && opts.max_line > 0 ? opts.max_line : DEFAULT_MAX_LINE,
   };
 }
 
@@ -275,10 +278,18 @@ export class RecordDecoder {
   private readonly range: ((batch: Point[]) => Point[]) | undefined;
   private readonly strip: boolean;
   private ansiCarry = '';
+  private readonly errors: MalformedSink;
+  /** Infinity when the parser has no lines to skip (json arrays bound their elements themselves). */
+  private readonly maxLine: number;
+  /** Characters of the current line given to the parser so far. */
+  private lineLen = 0;
+  /** Inside an overlong line: text is dropped up to the next newline. */
+  private skipping = false;
 
   constructor(o: DecoderOptions) {
     const where = o.where;
     const errors = makeMalformedSink(o.common.on_error, o.ctx, where === undefined ? undefined : () => where);
+    this.errors = errors;
     this.parser = (o.parser ?? o.format.createParser!(o.opts, errors)) as Parser & TracksLines;
     if (o.parser !== undefined) rebindErrors(o.parser, errors);
     this.parser.lines = this.lines;
@@ -288,6 +299,7 @@ export class RecordDecoder {
     this.move = makeTimeMover(o.common.time, o.common.time_unit, o.ctx.now, errors, { arrival: o.arrival, keptText: o.keepText !== undefined });
     this.range = filterRange(o.common.from, o.common.to);
     this.strip = o.stripAnsi === true;
+    this.maxLine = this.parser.skipLine === undefined ? Infinity : o.common.max_line;
   }
 
   /** Decode and parse a chunk (bytes or already-decoded text); returns the finished points. */
@@ -301,7 +313,61 @@ export class RecordDecoder {
 
   private parse(text: string, out: Point[]): void {
     if (this.strip) text = this.stripLines(text);
-    if (text.length > 0) this.parser.push(text, out);
+    this.give(text, out);
+  }
+
+  private give(text: string, out: Point[]): void {
+    if (text.length === 0) return;
+    if (this.maxLine === Infinity) this.parser.push(text, out);
+    else this.bounded(text, out);
+  }
+
+  /**
+   * Feed `text` to the parser, except lines longer than max_line: what was
+   * given of one is dropped (Parser.skipLine), the rest of it never is, and
+   * it counts as malformed. A line within one text is shorter than the text,
+   * so when the text is shorter than max_line only the line it continues and
+   * the one it leaves open need checking: the common path does two searches.
+   */
+  private bounded(text: string, out: Point[]): void {
+    const max = this.maxLine;
+    let from = 0;
+    let p = 0;
+    for (;;) {
+      if (this.skipping) {
+        const nl = text.indexOf('\n', p);
+        if (nl < 0) return;
+        this.skipping = false;
+        from = p = nl + 1;
+      }
+      if (text.length - p <= max - this.lineLen) break;
+      const nl = text.indexOf('\n', p);
+      const len = this.lineLen + (nl < 0 ? text.length : nl) - p;
+      if (len > max) {
+        if (p > from) this.parser.push(text.slice(from, p), out);
+        this.overlong(text.slice(p, Math.min(nl < 0 ? text.length : nl, p + 200)), out);
+        if (nl < 0) {
+          this.skipping = true;
+          return;
+        }
+        from = p = nl + 1;
+        continue;
+      }
+      if (nl < 0) break;
+      this.lineLen = 0;
+      p = nl + 1;
+    }
+    if (from < text.length) this.parser.push(from === 0 ? text : text.slice(from), out);
+    const last = text.lastIndexOf('\n');
+    this.lineLen = last < p ? this.lineLen + text.length - p : text.length - last - 1;
+  }
+
+  private overlong(start: string, out: Point[]): void {
+    const line = this.parser.skipLine!();
+    this.lineLen = 0;
+    this.errors.malformed(line, start, `line longer than max_line (${this.maxLine} characters)`, out);
+    const lines = this.lines;
+    while (lines.length < out.length) lines.push(line);
   }
 
   /** End of this input: flush the decoder and a final unterminated record. */
@@ -312,7 +378,7 @@ export class RecordDecoder {
       this.ansiCarry = '';
     }
     const out: Point[] = [];
-    if (text.length > 0) this.parser.push(text, out);
+    this.give(text, out);
     this.parser.end(out);
     return this.finish(out);
   }

@@ -448,6 +448,7 @@ class Resolver {
         const v = constantOf(value);
         if (typeof v !== 'number' || Number.isNaN(v)) throw bad('must be a number');
         if (spec.type === 'integer' && !Number.isInteger(v)) throw bad('must be a whole number');
+        if (spec.min !== undefined && v < spec.min) throw bad(`must be at least ${spec.min}`);
         return v;
       }
       case 'string': {

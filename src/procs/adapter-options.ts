@@ -8,7 +8,7 @@ import type { OptionSchema, OptionSpec } from '../runtime/component.js';
 import { realpathSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import type { AdapterDef, CompileServices, Place } from '../runtime/defs.js';
-import type { FormatDef } from '../adapters/formats/types.js';
+import { DEFAULT_MAX_LINE, type FormatDef } from '../adapters/formats/types.js';
 import { parseDuration } from '../runtime/time.js';
 
 export const commonReadOptions: OptionSchema = {
@@ -24,6 +24,12 @@ export const byteReadOptions: OptionSchema = {
     default: 'skip',
     choices: ['skip', 'fail', 'keep'],
     doc: "malformed records: 'skip' (count and report), 'fail' (stop with the line number), 'keep' (emit {_raw, _error, _line})",
+  },
+  max_line: {
+    type: 'integer',
+    min: 1,
+    default: DEFAULT_MAX_LINE,
+    doc: 'longest line read, in characters (64 Mi by default); a longer one is malformed: skipped (never held in memory whole) and counted, and reading goes on. With format=json it bounds one array element.',
   },
 };
 

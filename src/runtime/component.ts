@@ -44,6 +44,8 @@ export interface OptionSpec {
   choices?: readonly string[];
   /** Also accept null (e.g. `time=null`). */
   nullable?: boolean;
+  /** number/integer: the smallest value accepted; duration: the shortest (in ms; 0 refuses negative durations). */
+  min?: number;
   /**
    * An adapter option that says where data goes when writing (a file, a topic,
    * an index): never defaulted from the shared FLUME_<ADAPTER>_<OPTION> variable

@@ -159,6 +159,15 @@ class CsvParser implements Parser, TracksLines {
     this.raw += chunk.slice(recStart);
   }
 
+  /** The reader found a line longer than max_line: the record it is part of is dropped. */
+  skipLine(): number {
+    const first = this.recLine;
+    this.reset();
+    this.line++;
+    this.recLine = this.line;
+    return first;
+  }
+
   end(out: Point[]): void {
     if (this.st === 2 || this.st === 3) {
       if (this.st === 2) {

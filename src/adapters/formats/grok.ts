@@ -516,6 +516,10 @@ class GrokParser implements Parser, TracksLines {
     private readonly errors: MalformedSink,
   ) {}
 
+  skipLine(): number {
+    return this.split.skip();
+  }
+
   push(chunk: string, out: Point[]): void {
     this.out = out;
     this.split.push(chunk, this.onLine);

@@ -4,10 +4,11 @@
  * bad element is reported with its line); a `.json` file that does not start
  * with `[` is read as JSON lines (SPEC §11.7).
  */
-import { defineFormat, type MalformedSink, type Parser, type Serializer } from './types.js';
+import { DEFAULT_MAX_LINE, defineFormat, type MalformedSink, type Parser, type Serializer } from './types.js';
 import type { Point } from '../../runtime/point.js';
 import { createJsonlParser, stringifyPoint } from './jsonl.js';
 import type { TracksLines } from './text.js';
+import { jsonProblem } from './json-limits.js';
 
 const enum State {
   /** Before the first non-blank character: array or JSON lines is not decided yet. */
@@ -35,8 +36,13 @@ class JsonParser implements Parser, TracksLines {
   private started = false;
   private elemLine = 1;
   private garbageReported = false;
+  /** The current element passed max_line: its text is no longer kept. */
+  private oversize = false;
 
-  constructor(private readonly errors: MalformedSink) {}
+  constructor(
+    private readonly errors: MalformedSink,
+    private readonly maxElement: number,
+  ) {}
 
   push(chunk: string, out: Point[]): void {
     if (this.state === State.Lines) return this.feedLines(chunk, out);
@@ -91,7 +97,13 @@ class JsonParser implements Parser, TracksLines {
       } else if (c === 44 && this.depth === 0) this.element(this.pending + chunk.slice(segStart, i), out);
     }
     if (this.state === State.Undecided) this.undecided += chunk;
-    else if (this.started) this.pending += chunk.slice(segStart);
+    else if (this.started && !this.oversize) {
+      this.pending += chunk.slice(segStart);
+      if (this.pending.length > this.maxElement) {
+        this.oversize = true;
+        this.pending = '';
+      }
+    }
   }
 
   end(out: Point[]): void {
@@ -100,15 +112,24 @@ class JsonParser implements Parser, TracksLines {
       return;
     }
     if (this.state === State.InArray) {
-      const raw = this.pending.trim();
-      this.errors.malformed(this.started ? this.elemLine : this.line, raw, 'unterminated JSON array', out);
-      this.track(out, this.elemLine);
+      const line = this.started ? this.elemLine : this.line;
+      const complete = this.started && this.depth === 0 && !this.inString && this.pending.trim().length > 0;
+      // Only the closing `]` is missing (a truncated file): the last element is whole, so it is kept.
+      if (complete) this.element(this.pending, out);
+      this.errors.malformed(line, complete ? '' : this.pending.trim(), 'unterminated JSON array: the closing ] is missing', out);
+      this.track(out, line);
     }
   }
 
   private element(text: string, out: Point[]): void {
     this.pending = '';
     this.started = false;
+    if (this.oversize || text.length > this.maxElement) {
+      this.oversize = false;
+      this.errors.malformed(this.elemLine, text.slice(0, 200), `array element longer than max_line (${this.maxElement} characters)`, out);
+      this.track(out, this.elemLine);
+      return;
+    }
     const raw = text.trim();
     let v: unknown;
     try {
@@ -118,7 +139,9 @@ class JsonParser implements Parser, TracksLines {
       this.track(out, this.elemLine);
       return;
     }
-    if (typeof v === 'object' && v !== null && !Array.isArray(v)) out.push(v as Point);
+    const problem = typeof v === 'object' && v !== null ? jsonProblem(raw, v) : undefined;
+    if (problem !== undefined) this.errors.malformed(this.elemLine, raw, problem, out);
+    else if (typeof v === 'object' && v !== null && !Array.isArray(v)) out.push(v as Point);
     else this.errors.malformed(this.elemLine, raw, `expected a JSON object, got ${Array.isArray(v) ? 'an array' : v === null ? 'null' : typeof v}`, out);
     this.track(out, this.elemLine);
   }
@@ -163,8 +186,8 @@ export const json = defineFormat({
     'form (time first), `]`; `[]` when there are no points.',
   options: {},
   extensions: ['json'],
-  createParser(_opts: Record<string, unknown>, errors: MalformedSink): Parser {
-    return new JsonParser(errors);
+  createParser(opts: Record<string, unknown>, errors: MalformedSink): Parser {
+    return new JsonParser(errors, typeof opts.max_line === 'number' && opts.max_line > 0 ? opts.max_line : DEFAULT_MAX_LINE);
   },
   createSerializer(): Serializer {
     return new JsonSerializer();

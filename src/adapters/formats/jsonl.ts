@@ -7,6 +7,7 @@ import { SOURCE_TEXT, type Point } from '../../runtime/point.js';
 import { isoString } from '../../runtime/time.js';
 import type { TracksLines } from './text.js';
 import { appendable, CanonicalJsonScanner, numberText } from './canonical-json.js';
+import { jsonProblem, mayHaveJsonProblem } from './json-limits.js';
 
 /** Date's range: beyond it toISOString throws. */
 const MAX_DATE_MS = 8.64e15;
@@ -101,6 +102,11 @@ class JsonlParser implements Parser, TracksLines {
     return true;
   }
 
+  skipLine(): number {
+    this.rest = '';
+    return ++this.lineNo;
+  }
+
   push(chunk: string, out: Point[]): void {
     // Only the new chunk is searched for the newline: one long line arriving in many chunks stays linear.
     const last = chunk.lastIndexOf('\n');
@@ -136,10 +142,16 @@ class JsonlParser implements Parser, TracksLines {
   private batch(body: string, out: Point[]): boolean {
     if (body.indexOf('[') >= 0) return this.miss();
     let n = 0;
-    for (let i = 0; i < body.length; i = body.indexOf('\n', i) + 1) {
+    let longest = 0;
+    for (let i = 0; i < body.length; ) {
       if (body.charCodeAt(i) !== 123) return this.miss();
       n++;
+      const next = body.indexOf('\n', i) + 1;
+      if (next - i > longest) longest = next - i;
+      i = next;
     }
+    // Deep nesting and out-of-range numbers are checked line by line.
+    if (mayHaveJsonProblem(body, longest)) return this.miss();
     let all: unknown;
     try {
       all = JSON.parse('[' + body.slice(0, -1).replaceAll('\n', ',\n') + ']');
@@ -208,7 +220,9 @@ class JsonlParser implements Parser, TracksLines {
       this.track(lineNo, out);
       return;
     }
-    if (typeof v === 'object' && v !== null && !Array.isArray(v)) out.push(v as Point);
+    const problem = typeof v === 'object' && v !== null ? jsonProblem(line, v) : undefined;
+    if (problem !== undefined) this.errors.malformed(lineNo, line, problem, out);
+    else if (typeof v === 'object' && v !== null && !Array.isArray(v)) out.push(v as Point);
     else this.errors.malformed(lineNo, line, `expected a JSON object, got ${Array.isArray(v) ? 'an array' : v === null ? 'null' : typeof v}`, out);
     this.track(lineNo, out);
   }

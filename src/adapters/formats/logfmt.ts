@@ -83,6 +83,10 @@ class LogfmtParser implements Parser, TracksLines {
     private readonly errors: MalformedSink,
   ) {}
 
+  skipLine(): number {
+    return this.split.skip();
+  }
+
   push(chunk: string, out: Point[]): void {
     this.out = out;
     this.split.push(chunk, this.onLine);

@@ -50,6 +50,12 @@ export class LineSplitter {
     if (start < chunk.length) this.rest = chunk.slice(start);
   }
 
+  /** Forget the line being read (too long); returns its number. */
+  skip(): number {
+    this.rest = '';
+    return ++this.line;
+  }
+
   /** Flush a final line that had no newline. */
   end(fn: (line: string, lineNo: number) => void): void {
     if (this.rest.length === 0) return;
@@ -70,6 +76,10 @@ class TextParser implements Parser, TracksLines {
   };
 
   constructor(private readonly field: string) {}
+
+  skipLine(): number {
+    return this.split.skip();
+  }
 
   push(chunk: string, out: Point[]): void {
     this.out = out;

@@ -5,6 +5,9 @@
 import type { Example, OptionSchema } from '../../runtime/component.js';
 import type { Point } from '../../runtime/point.js';
 
+/** `max_line`'s default, in characters: far beyond any sane record, far below V8's longest string (~512 M). */
+export const DEFAULT_MAX_LINE = 64 * 1024 * 1024;
+
 /** What a parser does with a bad record, per `on_error`. */
 export interface MalformedSink {
   /**
@@ -20,6 +23,12 @@ export interface Parser {
   push(chunk: string, out: Point[]): void;
   /** End of input: flush a final unterminated record. */
   end(out: Point[]): void;
+  /**
+   * The line being read is longer than `max_line`: forget what was pushed of
+   * it (the reader drops the rest, up to and with its newline) and return its
+   * 1-based number. A parser without it is not line-based (json arrays).
+   */
+  skipLine?(): number;
   /**
    * Keep each record's text on its point where a serializer of the same format
    * may write it again (see `SourceInstance.keepText`); `sets` are the fields

@@ -1,0 +1,97 @@
+/**
+ * Hostile input to the format readers (issue 13): overlong lines, deep
+ * nesting, numbers beyond a double, truncated arrays, stray CSV quotes. Each is
+ * counted (malformed) and reading goes on; nothing is silently changed.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { runProgram } from '../helpers.js';
+
+function lines(stdout: string): unknown[] {
+  return stdout.trim() === '' ? [] : stdout.trim().split('\n').map((l) => JSON.parse(l) as unknown);
+}
+
+describe('max_line (issue 13 item 9)', () => {
+  for (const format of ['jsonl', 'text', 'logfmt', 'grok', 'csv']) {
+    it(`${format}: a line over max_line is malformed, skipped, and the read goes on`, async () => {
+      const head = format === 'csv' ? 'a\n' : '';
+      const good = (n: number): string => (format === 'jsonl' ? `{"a":${n}}` : format === 'logfmt' ? `a=${n}` : format === 'csv' ? `${n}` : `${n}`);
+      // 300,000 characters: longer than max_line and than a decoded piece (64 K), so it spans several.
+      const input = head + good(1) + '\n' + 'x'.repeat(300_000) + '\n' + good(2) + '\n' + 'y'.repeat(150_001) + '\n' + good(3) + '\n';
+      const r = await runProgram(`read('stdio', format='${format}', max_line=150000) | write('stdio', format='jsonl')`, { input });
+      assert.equal(r.error, undefined, r.error);
+      const out = lines(r.stdout);
+      assert.equal(out.length, 3, r.stdout.slice(0, 300));
+      assert.match(r.stderr, /2 malformed, first: line \d+: line longer than max_line \(150000 characters\)/);
+    });
+  }
+
+  it('a line of exactly max_line characters is read; the line number after a skipped line is right', async () => {
+    const r = await runProgram("read('stdio', max_line=9, on_error='keep')", { input: '{"a":123}\n{"a":1234}\n{"a":1}\n' });
+    assert.deepEqual(lines(r.stdout), [{ a: 123 }, { _raw: '{"a":1234}', _error: 'line longer than max_line (9 characters)', _line: 2 }, { a: 1 }]);
+  });
+
+  it('an overlong last line without a newline is malformed too', async () => {
+    const r = await runProgram("read('stdio', format='text', max_line=5)", { input: 'ab\n' + 'z'.repeat(20) });
+    assert.deepEqual(lines(r.stdout), [{ message: 'ab' }]);
+    assert.match(r.stderr, /1 malformed/);
+  });
+
+  it('json: an array element over max_line is malformed and the next one is read', async () => {
+    const r = await runProgram("read('stdio', format='json', max_line=50)", { input: `[{"a":1},{"b":"${'x'.repeat(200)}"},{"a":2}]` });
+    assert.deepEqual(lines(r.stdout), [{ a: 1 }, { a: 2 }]);
+    assert.match(r.stderr, /array element longer than max_line/);
+  });
+
+  it('max_line must be positive (a compile error)', async () => {
+    const r = await runProgram("read('stdio', max_line=0)", { input: '' });
+    assert.equal(r.exitCode, 2, 'max_line must be positive');
+  });
+});
+
+describe('deep nesting is bounded where data is read (issue 13 item 12)', () => {
+  const deep = (n: number): string => '['.repeat(n) + ']'.repeat(n);
+  for (const format of ['jsonl', 'json']) {
+    it(`${format}: a value nested 5000 deep is malformed; write and count_unique never overflow the stack`, async () => {
+      const doc = `{"a":${deep(5000)}}`;
+      const input = format === 'json' ? `[{"a":1},${doc},{"a":2}]` : `{"a":1}\n${doc}\n{"a":2}\n`;
+      const r = await runProgram(`read('stdio', format='${format}') | (write('stdio'), reduce(u=count_unique(a)) | write('stdio'))`, { input });
+      assert.equal(r.error, undefined, r.error);
+      assert.deepEqual(lines(r.stdout), [{ a: 1 }, { a: 2 }, { u: 2 }]);
+      assert.match(r.stderr, /1 malformed, first: line \d+: nested deeper than 512 levels/);
+    });
+  }
+
+  it('512 levels are read', async () => {
+    const r = await runProgram('read(\'stdio\') | put(n=1) | keep(n)', { input: `{"a":${deep(511)}}\n` });
+    assert.deepEqual(lines(r.stdout), [{ n: 1 }]);
+  });
+});
+
+describe('numbers beyond a double are malformed, never Infinity or null (issue 13 item 14)', () => {
+  for (const format of ['jsonl', 'json']) {
+    it(`${format}: 1e400 is counted and max of the rest is right`, async () => {
+      const input = format === 'json' ? '[{"a":1e400},{"a":5},{"a":-1E+999}]' : '{"a":1e400}\n{"a":5}\n{"a":-1E+999}\n';
+      const r = await runProgram(`read('stdio', format='${format}') | reduce(m=max(a), n=count())`, { input });
+      assert.deepEqual(lines(r.stdout), [{ m: 5, n: 1 }]);
+      assert.match(r.stderr, /2 malformed, first: line 1: a number out of range/);
+    });
+  }
+  it('1e300 and a string holding e999 are read as they are', async () => {
+    const r = await runProgram("read('stdio')", { input: '{"a":1e300,"s":"e999"}\n' });
+    assert.deepEqual(lines(r.stdout), [{ a: 1e300, s: 'e999' }]);
+  });
+});
+
+describe('a JSON array without its closing ] (issue 13 item 14)', () => {
+  it('keeps its last element and reports the truncation', async () => {
+    const r = await runProgram("read('stdio', format='json')", { input: '[{"a":1},\n{"a":2}\n' });
+    assert.deepEqual(lines(r.stdout), [{ a: 1 }, { a: 2 }]);
+    assert.match(r.stderr, /1 malformed, first: line 2: unterminated JSON array: the closing \] is missing/);
+  });
+  it('a last element cut in the middle is malformed', async () => {
+    const r = await runProgram("read('stdio', format='json')", { input: '[{"a":1},{"a":' });
+    assert.deepEqual(lines(r.stdout), [{ a: 1 }]);
+    assert.match(r.stderr, /unterminated JSON array.*\{"a":/);
+  });
+});
