@@ -2,7 +2,7 @@
  * The last two stages: resolved plan → running graph, and running it.
  * `compile()` is the one entry the CLI, the REPL and the module API share.
  */
-import { parseProgram } from './lang/parse.js';
+import { isStackOverflow, parseProgram } from './lang/parse.js';
 import type { Program } from './lang/ast.js';
 import type { Registry } from './registry.js';
 import { resolveProgram, type Plan, type PlanNode, type Resolvable, type ResolveOptions } from './lang/resolve.js';
@@ -307,13 +307,22 @@ function withSpan(e: unknown, n: PlanNode): unknown {
     if (!e.diagnostic.span && e.exitCode === 2) return new FlumeError({ ...e.diagnostic, span: n.span }, e.exitCode);
     return e;
   }
+  if (isStackOverflow(e)) return new FlumeError({ code: 'too-deep', message: `${n.def.name}: an expression nests too deeply`, span: n.span, hints: ['split long chains of operators'] }, 2);
   if (e instanceof Error) return new FlumeError({ code: 'bad-option', message: `${n.def.name}: ${e.message}`, span: n.span, hints: [] }, 2);
   return e;
 }
 
 /** text → tokens → CST → AST → resolved plan → Pipeline (created, not yet running). */
 export function compile(text: string, reg: Registry, options: CompileOptions = {}): Pipeline {
-  return compileProgram(parseProgram(text, options.file ?? '<program>'), reg, options);
+  const file = options.file ?? '<program>';
+  const program = parseProgram(text, file);
+  try {
+    return compileProgram(program, reg, options);
+  } catch (e) {
+    // An expression of thousands of chained operators recurses that deep when it is compiled.
+    if (!isStackOverflow(e)) throw e;
+    throw new FlumeError({ code: 'too-deep', message: 'the program nests too deeply', span: { start: 0, end: Math.max(1, text.length) }, hints: ['split long chains of operators or stages'], source: text, file }, 2);
+  }
 }
 
 /** From an AST (the builder API makes these without text). */

@@ -2,8 +2,8 @@
  * Entry points of the front end: text → tokens → CST → AST, with the first
  * syntax error turned into a diagnostic (span, "unexpected …", "expected …").
  */
-import type { IRecognitionException, IToken, TokenType } from 'chevrotain';
-import type { Expr, Program } from './ast.js';
+import type { CstNode, IRecognitionException, IToken, TokenType } from 'chevrotain';
+import type { Expr, Pipeline, Program } from './ast.js';
 import { FlumeError, locate, type Diagnostic } from './diagnostics.js';
 import { parser } from './parser.js';
 import * as T from './tokens.js';
@@ -60,7 +60,41 @@ function lex(text: string, file: string | undefined): IToken[] {
     }
     return fail({ code: 'syntax', message: `unexpected character \`${ch}\``, span: { start: err.offset, end: err.offset + 1 }, hints: [] }, text, file);
   }
+  checkNesting(result.tokens, text, file);
   return result.tokens;
+}
+
+/** Brackets nest at most this deep: the parser and everything after it recurse once per level (or more). */
+export const MAX_NESTING = 64;
+/** A program has at most this many stages: the graph is built and fed one stage after another, recursively. */
+export const MAX_STAGES = 1000;
+
+function tooDeep(message: string, span: { start: number; end: number }, text: string, file: string | undefined): never {
+  return fail({ code: 'too-deep', message, span, hints: [`brackets nest at most ${MAX_NESTING} deep and a program has at most ${MAX_STAGES} stages: split it up`] }, text, file);
+}
+
+function checkNesting(tokens: readonly IToken[], text: string, file: string | undefined): void {
+  let depth = 0;
+  for (const t of tokens) {
+    const n = t.tokenType;
+    if (n === T.LParen || n === T.LBracket || n === T.LBrace) {
+      if (++depth > MAX_NESTING) tooDeep(`brackets nested more than ${MAX_NESTING} deep`, { start: t.startOffset, end: t.startOffset + 1 }, text, file);
+    } else if (n === T.RParen || n === T.RBracket || n === T.RBrace) depth--;
+  }
+}
+
+function countStages(pipelines: readonly Pipeline[], seen: { n: number }, text: string, file: string | undefined): void {
+  for (const p of pipelines) {
+    for (const st of p.stages) {
+      if (++seen.n > MAX_STAGES) tooDeep(`more than ${MAX_STAGES} stages`, st.span, text, file);
+      if (st.kind === 'group') countStages(st.pipelines, seen, text, file);
+    }
+  }
+}
+
+/** A stack overflow in what a program's shape drives (a chain of thousands of operators) is that program's fault. */
+export function isStackOverflow(e: unknown): boolean {
+  return e instanceof RangeError && /call stack/i.test(e.message);
 }
 
 function fail(d: Omit<Diagnostic, 'source' | 'file'>, text: string, file: string | undefined): never {
@@ -140,16 +174,27 @@ function syntaxError(e: IRecognitionException, tokens: readonly IToken[], text: 
 export function parseProgram(text: string, file = '<program>'): Program {
   const tokens = lex(text, file);
   parser.input = tokens;
-  const cst = parser.program();
+  let cst: CstNode;
+  try {
+    cst = parser.program();
+  } catch (e) {
+    // Thousands of prefix operators (`- - - 1`) recurse once each.
+    if (isStackOverflow(e)) tooDeep('the program nests too deeply', { start: 0, end: Math.max(1, text.length) }, text, file);
+    throw e;
+  }
   const err = parser.errors[0];
   if (err) throw syntaxError(err, tokens, text, file);
+  let pipelines: Pipeline[];
   try {
-    return { pipelines: toPipelines(cst), source: text, file };
+    pipelines = toPipelines(cst);
   } catch (e) {
     // The visitor's own checks (a bad regex, a call on a non-name) know spans, not the text.
     if (e instanceof FlumeError && e.diagnostic.source === undefined) throw error(e.diagnostic, text, file);
+    if (isStackOverflow(e)) tooDeep('the program nests too deeply', { start: 0, end: Math.max(1, text.length) }, text, file);
     throw e;
   }
+  countStages(pipelines, { n: 0 }, text, file);
+  return { pipelines, source: text, file };
 }
 
 /**

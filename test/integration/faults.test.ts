@@ -111,3 +111,26 @@ describe('a full disk fails loudly (issue 13 item 10)', () => {
     });
   }
 });
+
+describe('deep programs are compile errors, not internal ones (issue 13 item 12)', () => {
+  const cases: [string, string][] = [
+    ['180 nested parentheses', `emit(limit=1) | put(a=${'('.repeat(180)}1${')'.repeat(180)})`],
+    ['180 nested parentheses in a string condition', `emit(limit=1) | filter('${'('.repeat(180)}1${')'.repeat(180)}')`],
+    ['3000 chained stages', `emit(limit=1) | ${Array(3000).fill('put(a=1)').join(' | ')}`],
+    ['5000 chained operators', `emit(limit=1) | put(a=1${'+1'.repeat(5000)})`],
+    ['5000 prefix operators', `emit(limit=1) | put(a=${'-'.repeat(5000)}1)`],
+  ];
+  for (const [what, program] of cases) {
+    it(what, () => {
+      const r = flume([program]);
+      assert.equal(r.status, 2, r.stderr.slice(0, 500));
+      assert.match(r.stderr, /^error\[too-deep\]/);
+      assert.match(r.stderr, /--> <program>:1:\d+/);
+    });
+  }
+  it('64 nested parentheses and 1000 stages still run', () => {
+    const r = flume([`emit(limit=1, start=0) | put(a=${'('.repeat(60)}1${')'.repeat(60)}) | ${Array(997).fill('put(b=2)').join(' | ')}`]);
+    assert.equal(r.status, 0, r.stderr.slice(0, 500));
+    assert.equal(r.stdout, '{"time":"1970-01-01T00:00:00.000Z","a":1,"b":2}\n');
+  });
+});
