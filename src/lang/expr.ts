@@ -621,8 +621,23 @@ function renderPlaceholder(ph: Placeholder, p: Point): string {
   return v === undefined || v === null ? '' : display(v);
 }
 
+/** toFixed and toExponential take at most 100 digits; a wider field than this is a mistake, not a layout. */
+const MAX_PRECISION = 100;
+const MAX_WIDTH = 10_000;
+
+/** A format spec the renderer cannot honour is refused when the template is compiled, not at the first point. */
+function checkSpec(spec: string, text: string): void {
+  const m = SPEC.exec(spec);
+  if (m === null) return;
+  const width = m[6] === undefined ? 0 : Number(m[6]);
+  const precision = m[8] === undefined ? 0 : Number(m[8]);
+  if (precision > MAX_PRECISION) throw compileError('bad-template', `template ${JSON.stringify(text)}: precision .${m[8]} is more than ${MAX_PRECISION}`);
+  if (width > MAX_WIDTH) throw compileError('bad-template', `template ${JSON.stringify(text)}: width ${m[6]} is more than ${MAX_WIDTH}`);
+}
+
 export function compileTemplate(text: string): CompiledFn {
   const parts = parseTemplate(text);
+  for (const part of parts) if (typeof part !== 'string' && part.spec !== undefined) checkSpec(part.spec, text);
   if (parts.length === 1 && typeof parts[0] === 'string') {
     const s = parts[0];
     return () => s;

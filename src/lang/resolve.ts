@@ -259,12 +259,13 @@ class Resolver {
       ]);
     }
     const timeDropped = tails.some((t) => t.timeDropped);
-    if (def.kind === 'proc' && def.windowed && timeDropped) {
+    const opts = this.bindOptions(stage, def);
+    const windowed = def.kind === 'proc' && (typeof def.windowed === 'function' ? def.windowed(opts) : def.windowed === true);
+    if (windowed && timeDropped) {
       throw compileError('window-after-sort', `\`${stage.name}\` needs time-ordered points, but a preceding sort reordered them`, stage.nameSpan, [
         'move the sort after this stage, or sort by time with sort()',
       ]);
     }
-    const opts = this.bindOptions(stage, def);
     const node = this.addNode(def, opts, stage.span);
     if (def.kind === 'proc' && def.multiInput) {
       for (const t of tails) link(t.node, node);
@@ -413,10 +414,12 @@ class Resolver {
         const text = value.kind === 'duration' ? value.text : constantOf(value);
         if (typeof text !== 'string' && typeof text !== 'number') throw bad('must be a duration such as 5m or \'1 hour\'');
         const d = parseDuration(text);
-        if (!d || (d.ms <= 0 && d.months <= 0 && !name.startsWith('late') && name !== 'within' && name !== 'align')) {
-          if (d && (name === 'lateness' || name === 'within')) return d;
-          throw bad(`is not a valid duration: ${JSON.stringify(text)}`);
-        }
+        if (!d) throw bad(`is not a valid duration: ${JSON.stringify(text)}`);
+        if (name === 'align') return d;
+        // How late or how far apart may be zero, never negative; every other duration is a length.
+        const zeroOk = name.startsWith('late') || name === 'within';
+        if (d.ms < 0 || d.months < 0) throw bad(`must not be negative: ${JSON.stringify(text)}`);
+        if (!zeroOk && d.ms === 0 && d.months === 0) throw bad(`is not a valid duration: ${JSON.stringify(text)}`);
         return d;
       }
       case 'moment': {

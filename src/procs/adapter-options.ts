@@ -57,6 +57,7 @@ function fromEnv(spec: OptionSpec, text: string): { value: unknown } | { error: 
       const n = text.trim() === '' ? NaN : Number(text);
       if (Number.isNaN(n)) return { error: 'must be a number' };
       if (spec.type === 'integer' && !Number.isInteger(n)) return { error: 'must be a whole number' };
+      if (spec.min !== undefined && n < spec.min) return { error: `must be at least ${spec.min}` };
       return { value: n };
     }
     case 'boolean':

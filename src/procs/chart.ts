@@ -41,7 +41,7 @@ export const drawingOptions: OptionSchema = {
     nullable: true,
     doc: "write the chart to this file instead of the terminal, at end of stream: '.vl.json' (the Vega-Lite spec), '.svg', '.png' or '.html' (a self-contained page)",
   },
-  limit: { type: 'integer', default: 10000, doc: 'values kept per series; older ones scroll out, so a live chart stays small' },
+  limit: { type: 'integer', min: 1, default: 10000, doc: 'values kept per series; older ones scroll out, so a live chart stays small' },
 };
 
 /** What a chart sink is asked to draw, after option names are mapped (aliases). */

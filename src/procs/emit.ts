@@ -19,7 +19,7 @@ export const emit = defineSource({
     'from `start` (default: now) stepping by `every`, until `limit` points or `end` (exclusive). Points up to now come at once; ' +
     'later ones in real time, so `emit()` runs forever, one point a second.',
   options: {
-    limit: { type: 'integer', nullable: true, doc: 'how many points (default: unlimited)' },
+    limit: { type: 'integer', min: 0, nullable: true, doc: 'how many points (default: unlimited)' },
     every: { type: 'duration', default: '1s', doc: 'step between points' },
     start: { type: 'moment', nullable: true, doc: "time of the first point ('2016-01-01', '1 hour ago'; default now)" },
     end: { type: 'moment', nullable: true, doc: 'stop before this moment (exclusive)' },

@@ -14,7 +14,7 @@ export const head = defineProc({
     'Without `by`, once `n` points have passed the stream upstream stops reading. With `by`, the first `n` points of every group pass ' +
     '(a point missing a `by` field is in the group whose value is null); the stream cannot stop early, since a new group may still appear.',
   options: {
-    n: { type: 'integer', default: 10, doc: 'how many points (per group)' },
+    n: { type: 'integer', min: 0, default: 10, doc: 'how many points (per group)' },
     by: { type: 'fields', default: [], doc: 'count separately per group of these fields' },
   },
   positional: ['n'],

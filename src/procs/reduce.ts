@@ -49,7 +49,8 @@ export const reduce = defineProc({
     'With `over`, sliding windows `[e-over, e)` for every `every`-aligned instant `e`, stamped `e-over`. ' +
     'A timeless point in a windowed reduce is dropped and counted (reason `timeless`); a point whose window has closed is dropped and counted (`late`). ' +
     'With `reset=false` reducers accumulate across windows and every group seen so far is emitted in each window.',
-  windowed: true,
+  // Only windows need time order: one result per group at end of stream does not (after a sort too).
+  windowed: (opts) => opts['every'] !== undefined && opts['every'] !== null,
   named: { doc: 'output field = reducer call, expression of reducers, constant or template' },
   options: {
     every: { type: 'duration', nullable: true, doc: "window length ('1m', '1h', '1d', calendar '1M'/'1y'); none: one result at end of stream" },

@@ -11,7 +11,7 @@ export const skip = defineProc({
   summary: 'drop the first n points (per group)',
   description: 'With `by`, the first `n` points of every group are dropped (a point missing a `by` field is in the group whose value is null).',
   options: {
-    n: { type: 'integer', required: true, doc: 'how many points to drop (per group)' },
+    n: { type: 'integer', min: 0, required: true, doc: 'how many points to drop (per group)' },
     by: { type: 'fields', default: [], doc: 'count separately per group of these fields' },
   },
   positional: ['n'],

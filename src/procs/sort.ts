@@ -24,7 +24,7 @@ export const sort = defineProc({
   options: {
     fields: { type: 'fields', default: [], doc: "sort keys in priority order; prefix a name with '-' (quoted) to sort it descending" },
     order: { type: 'string', default: 'asc', choices: ['asc', 'desc'], doc: "direction of the fields not prefixed with '-'" },
-    limit: { type: 'integer', default: 100000, doc: 'most points buffered (per window); more is an error' },
+    limit: { type: 'integer', min: 1, default: 100000, doc: 'most points buffered (per window); more is an error' },
     every: { type: 'duration', nullable: true, default: null, doc: "sort each window of this length separately ('1m', '1h')" },
   },
   rest: 'fields',

@@ -14,7 +14,7 @@ export const tail = defineProc({
     'Without `by` the points come out as they arrived. With `by` they come out in time order across groups ' +
     '(ties, and streams holding timeless points, in arrival order). Memory is `n` points per group.',
   options: {
-    n: { type: 'integer', default: 10, doc: 'how many points (per group)' },
+    n: { type: 'integer', min: 0, default: 10, doc: 'how many points (per group)' },
     by: { type: 'fields', default: [], doc: 'keep the last n of every group of these fields' },
   },
   positional: ['n'],

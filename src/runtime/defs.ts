@@ -74,7 +74,7 @@ export interface ProcDef extends ComponentDoc {
   optionsFor?: OptionsFor;
   kind: 'proc';
   /** Has windows or time semantics: a compile error after `sort`. */
-  windowed?: boolean;
+  windowed?: boolean | ((opts: Record<string, unknown>) => boolean);
   /** Removes `time` from its output (sort): later windowed processors are rejected. */
   dropsTime?: (opts: Record<string, unknown>) => boolean;
   /** Takes the branches of a preceding group separately (join, union, intersect, diff). */

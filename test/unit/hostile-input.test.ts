@@ -95,3 +95,52 @@ describe('a JSON array without its closing ] (issue 13 item 14)', () => {
     assert.match(r.stderr, /unterminated JSON array.*\{"a":/);
   });
 });
+
+describe('smaller ones (issue 13 item 14)', () => {
+  it('reduce without every after sort is accepted; a windowed reduce after sort is still refused', async () => {
+    const ok = await runProgram("emit(points=[{v:2},{v:1},{v:3}]) | sort(v) | reduce(n=count(), s=sum(v))");
+    assert.equal(ok.error, undefined, ok.error);
+    assert.deepEqual(lines(ok.stdout), [{ n: 3, s: 6 }]);
+    const bad = await runProgram("emit(limit=3, start=0) | put(v=1) | sort(v) | reduce(n=count(), every='1s')");
+    assert.equal(bad.exitCode, 2);
+    assert.match(bad.error ?? '', /window-after-sort/);
+  });
+
+  for (const [program, what] of [
+    ['emit(limit=-1)', /option `limit` of `emit` must be at least 0/],
+    ['emit(limit=3) | head(-1)', /option `n` of `head` must be at least 0/],
+    ['emit(limit=3) | tail(-1)', /option `n` of `tail` must be at least 0/],
+    ['emit(limit=3) | sort(limit=-5)', /option `limit` of `sort` must be at least 1/],
+    ["emit(limit=3) | reduce(n=count(), every='1s', lateness='-5s')", /option `lateness` of `reduce` must not be negative/],
+    ["(emit(limit=1), emit(limit=1)) | join(within='-1s')", /option `within` of `join` must not be negative/],
+  ] as const) {
+    it(`${program} is a compile error`, async () => {
+      const r = await runProgram(program);
+      assert.equal(r.exitCode, 2, r.error);
+      assert.match(r.error ?? '', what);
+    });
+  }
+
+  it("put(m='{a:.999f}') is a compile error, not a runtime one", async () => {
+    const r = await runProgram("emit(limit=1) | put(a=1.5) | put(m='{a:.999f}')");
+    assert.equal(r.exitCode, 2, r.error);
+    assert.match(r.error ?? '', /bad-template.*precision \.999 is more than 100/);
+    const ok = await runProgram("emit(points=[{a:1.5}]) | put(m='{a:.100f}') | put(n=len(m)) | keep(n)");
+    assert.deepEqual(lines(ok.stdout), [{ n: 102 }]);
+  });
+
+  it('the CSV writer quotes strings that would read back as numbers or booleans', async () => {
+    const r = await runProgram("read('stdio') | write('stdio', format='csv')", { input: '{"a":"123","b":"true","c":"1e5","d":"x","e":5,"f":false}\n' });
+    assert.equal(r.stdout, 'a,b,c,d,e,f\n"123","true","1e5",x,5,false\n');
+    const back = await runProgram("read('stdio', format='csv')", { input: r.stdout });
+    assert.deepEqual(lines(back.stdout), [{ a: '123', b: 'true', c: '1e5', d: 'x', e: 5, f: false }]);
+  });
+
+  it('the logfmt writer writes an empty key as _, which reads back', async () => {
+    const r = await runProgram("read('stdio') | write('stdio', format='logfmt')", { input: '{"":5,"a":{"":1}}\n' });
+    assert.equal(r.stdout, '_=5 a._=1\n');
+    const back = await runProgram("read('stdio', format='logfmt')", { input: r.stdout });
+    assert.deepEqual(lines(back.stdout), [{ _: 5, a: { _: 1 } }]);
+    assert.equal(back.stderr, '');
+  });
+});

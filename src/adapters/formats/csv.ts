@@ -253,7 +253,8 @@ function cell(v: unknown, delim: string): string {
   else if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   else if (v instanceof TimeValue) return v.toString();
   else s = JSON.stringify(v);
-  let needs = s.length > 0 && (s.charCodeAt(0) === 32 || s.charCodeAt(s.length - 1) === 32 || s.charCodeAt(0) === 9);
+  // A string that would read back as a number or a boolean (`"123"`, `"true"`) is quoted: quoted values stay strings.
+  let needs = s.length > 0 && (s.charCodeAt(0) === 32 || s.charCodeAt(s.length - 1) === 32 || s.charCodeAt(0) === 9 || (typeof v === 'string' && inferScalar(s) !== s));
   if (!needs) {
     for (let i = 0; i < s.length; i++) {
       const c = s.charCodeAt(i);
@@ -324,7 +325,7 @@ export const csv = defineFormat({
     '`true`/`false` become booleans; quoted values always stay strings. Dotted column names (`a.b`) make nested ' +
     'fields. A blank line ends a block: the next row is a new header (unless `headers` is given). ' +
     'Writing: a header row from the first point (time first, as ISO 8601), LF line ends, values quoted when needed ' +
-    '(objects and lists as JSON). When a later point brings new fields, a blank line and a new header with the added ' +
+    '(objects and lists as JSON; strings that would read back as numbers or booleans, like `"123"`, are quoted). When a later point brings new fields, a blank line and a new header with the added ' +
     'columns start a new block, so nothing is lost.',
   options: {
     headers: {

@@ -100,6 +100,11 @@ class LogfmtParser implements Parser, TracksLines {
 
 const SAFE_KEY = /[\s="\\]/g;
 
+/** A key as written: blanks, `=` and quotes become `_`, and so does an empty key (`=5` would not read back). */
+function safeKey(k: string): string {
+  return k === '' ? '_' : k.replace(SAFE_KEY, '_');
+}
+
 function value(v: unknown): string {
   let s: string;
   if (v === null) return 'null';
@@ -117,7 +122,7 @@ function pairs(prefix: string, o: Record<string, unknown>, acc: string[]): void 
   for (const k in o) {
     const v = o[k];
     if (v === undefined) continue;
-    const key = prefix + k.replace(SAFE_KEY, '_');
+    const key = prefix + safeKey(k);
     if (v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof TimeValue)) pairs(key + '.', v as Record<string, unknown>, acc);
     else acc.push(key + '=' + value(v));
   }
@@ -136,7 +141,7 @@ class LogfmtSerializer implements Serializer {
         if (k === 'time') continue;
         const v = p[k];
         if (v === undefined) continue;
-        const key = k.replace(SAFE_KEY, '_');
+        const key = safeKey(k);
         if (v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof TimeValue)) pairs(key + '.', v as Record<string, unknown>, acc);
         else acc.push(key + '=' + value(v));
       }
@@ -158,7 +163,7 @@ export const logfmt = defineFormat({
     '`null` get their types; quoted values stay strings. Dotted keys (`http.status=200`) make nested fields. Blank ' +
     'lines are skipped; an unterminated quote or a value without a key is malformed. Writing: `time=` first as ISO ' +
     '8601, nested objects flattened to dotted keys, values quoted when they hold blanks, `=`, quotes, or would read ' +
-    'back as another type; blanks, `=` and quotes in keys become `_`.',
+    'back as another type; blanks, `=` and quotes in keys become `_`, and an empty key is written as `_`.',
   options: {
     infer: {
       type: 'boolean',
