@@ -87,7 +87,7 @@ describe('a JSON array without its closing ] (issue 13 item 14)', () => {
   it('keeps its last element and reports the truncation', async () => {
     const r = await runProgram("read('stdio', format='json')", { input: '[{"a":1},\n{"a":2}\n' });
     assert.deepEqual(lines(r.stdout), [{ a: 1 }, { a: 2 }]);
-    assert.match(r.stderr, /1 malformed, first: line 2: unterminated JSON array: the closing \] is missing/);
+    assert.match(r.stderr, /1 malformed, first: line 2: unterminated JSON array \(the closing \] is missing; the last element is kept\)/);
   });
   it('a last element cut in the middle is malformed', async () => {
     const r = await runProgram("read('stdio', format='json')", { input: '[{"a":1},{"a":' });
@@ -142,5 +142,32 @@ describe('smaller ones (issue 13 item 14)', () => {
     const back = await runProgram("read('stdio', format='logfmt')", { input: r.stdout });
     assert.deepEqual(lines(back.stdout), [{ _: 5, a: { _: 1 } }]);
     assert.equal(back.stderr, '');
+  });
+});
+
+describe('a stray quote in CSV does not swallow the file (issue 13 item 8)', () => {
+  const sum = (from: number, to: number): number => ((from + to) * (to - from + 1)) / 2;
+
+  it('the record with the stray quote is malformed; every row after it is read', async () => {
+    const rows = ['a,b', '1,x', '2,"oops', ...Array.from({ length: 300 }, (_, i) => `${i + 3},y`)];
+    const r = await runProgram("read('stdio', format='csv') | reduce(n=count(), s=sum(a))", { input: rows.join('\n') + '\n' });
+    assert.deepEqual(lines(r.stdout), [{ n: 301, s: 1 + sum(3, 302) }]);
+    assert.match(r.stderr, /1 malformed, first: line 3: csv: a quoted value runs over 100 lines \(a stray quote\?\): 2,"oops/);
+  });
+
+  it('the same when the record spans decoded pieces (64 K), and with CRLF', async () => {
+    const pad = 'p'.repeat(1000);
+    const rows = ['a,b', ...Array.from({ length: 60 }, (_, i) => `${i + 1},${pad}`), '61,"oops', ...Array.from({ length: 300 }, (_, i) => `${i + 62},${pad}`)];
+    for (const eol of ['\n', '\r\n']) {
+      const r = await runProgram("read('stdio', format='csv') | reduce(n=count(), s=sum(a))", { input: rows.join(eol) + eol });
+      assert.deepEqual(lines(r.stdout), [{ n: 360, s: sum(1, 60) + sum(62, 361) }]);
+      assert.match(r.stderr, /1 malformed, first: line 62: csv: a quoted value runs over 100 lines/);
+    }
+  });
+
+  it('quoted values spanning fewer lines than max_field_lines are read', async () => {
+    const r = await runProgram("read('stdio', format='csv', max_field_lines=3)", { input: 'a,b\n1,"multi\nline"\n2,"x\n3,y\n4,z\n' });
+    assert.deepEqual(lines(r.stdout), [{ a: 1, b: 'multi\nline' }, { a: 3, b: 'y' }, { a: 4, b: 'z' }]);
+    assert.match(r.stderr, /1 malformed, first: line 4: .*: 2,"x/);
   });
 });

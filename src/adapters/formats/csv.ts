@@ -29,6 +29,9 @@ export function inferScalar(s: string): unknown {
   return s;
 }
 
+/** `max_field_lines`' default. */
+const DEFAULT_MAX_FIELD_LINES = 100;
+
 function isBlank(c: number): boolean {
   return c === 32 || c === 9;
 }
@@ -64,12 +67,17 @@ class CsvParser implements Parser, TracksLines {
     if (Array.isArray(h) && h.length > 0) this.header = h.map(String);
     else if (typeof h === 'string' && h.length > 0) this.header = h.split(',').map((s) => s.trim());
     this.fixedHeader = this.header !== undefined;
+    this.maxFieldLines = typeof opts.max_field_lines === 'number' && opts.max_field_lines > 0 ? opts.max_field_lines : DEFAULT_MAX_FIELD_LINES;
   }
+
+  /** Lines a quoted value may span (see `max_field_lines`). */
+  private readonly maxFieldLines: number;
 
   private readonly trim: boolean;
   private readonly infer: boolean;
 
-  push(chunk: string, out: Point[]): void {
+  push(text: string, out: Point[]): void {
+    let chunk = text;
     const delim = this.delim;
     let segStart = 0; // start of the current unquoted/quoted run to copy into `field`
     let recStart = 0; // start of the record's raw text within this chunk
@@ -117,7 +125,28 @@ class CsvParser implements Parser, TracksLines {
           if (c === 34) {
             this.field += chunk.slice(segStart, i);
             this.st = 3;
-          } else if (c === 10) this.line++;
+          } else if (c === 10 && ++this.line - this.recLine >= this.maxFieldLines) {
+            // A stray quote would swallow the rest of the input: the record's first line is malformed, and reading
+            // starts again on the line after it.
+            const record = this.raw + chunk.slice(recStart, i + 1);
+            const firstEnd = record.indexOf('\n');
+            const first = record.slice(0, firstEnd > 0 && record.charCodeAt(firstEnd - 1) === 13 ? firstEnd - 1 : firstEnd);
+            this.errors.malformed(this.recLine, first, `csv: a quoted value runs over ${this.maxFieldLines} lines (a stray quote?)`, out);
+            this.track(out);
+            const fromHere = this.raw.length === 0;
+            this.reset();
+            this.line = this.recLine + 1;
+            this.recLine = this.line;
+            if (fromHere) {
+              i = recStart + firstEnd;
+              recStart = i + 1;
+            } else {
+              chunk = record.slice(firstEnd + 1) + chunk.slice(i + 1);
+              i = -1;
+              recStart = 0;
+            }
+            segStart = i + 1;
+          }
           break;
         case 3: // a quote inside quotes: `""` is a literal quote, anything else closes
           if (c === 34) {
@@ -341,6 +370,12 @@ export const csv = defineFormat({
       type: 'boolean',
       default: true,
       doc: 'Trim blanks around values (and outside quotes) when reading.',
+    },
+    max_field_lines: {
+      type: 'integer',
+      min: 1,
+      default: DEFAULT_MAX_FIELD_LINES,
+      doc: 'Most lines one quoted value may span when reading. A quote still open after that many lines (a stray `"`) makes its record malformed (counted), and reading starts again on the line after the record began, so one bad quote cannot swallow the rest of the file.',
     },
     infer: {
       type: 'boolean',

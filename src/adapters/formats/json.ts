@@ -116,7 +116,7 @@ class JsonParser implements Parser, TracksLines {
       const complete = this.started && this.depth === 0 && !this.inString && this.pending.trim().length > 0;
       // Only the closing `]` is missing (a truncated file): the last element is whole, so it is kept.
       if (complete) this.element(this.pending, out);
-      this.errors.malformed(line, complete ? '' : this.pending.trim(), 'unterminated JSON array: the closing ] is missing', out);
+      this.errors.malformed(line, complete ? '' : this.pending.trim(), complete ? 'unterminated JSON array (the closing ] is missing; the last element is kept)' : 'unterminated JSON array', out);
       this.track(out, line);
     }
   }
