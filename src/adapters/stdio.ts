@@ -282,14 +282,36 @@ class StdioSource implements SourceInstance {
       throw runtimeError('no-such-file', `no such file: ${file}`);
     }
     let st = await fh.stat();
+    if (!st.isFile()) {
+      // A FIFO or a terminal (/dev/stdin) has no positions to poll: it is read to its end like a stream, which for a
+      // pipe is when its writers are gone.
+      // Read through the handle already open: reopening would lose a writer that came with the first open.
+      try {
+        await this.readPlain(fh, file, out, undefined);
+      } finally {
+        await fh.close().catch(() => undefined);
+      }
+      return;
+    }
     let pos = p.startAtEnd ? st.size : 0;
     let dec = this.decoder(file);
     const buf = Buffer.allocUnsafe(CHUNK);
     try {
+      let seen = new FileTail();
+      let idled = false;
       while (!this.stopped(out)) {
+        // Truncated and rewritten longer within one poll: the size alone does not tell, the bytes before `pos` do.
+        if (idled && !(await seen.still(fh, pos))) {
+          await pushBatch(out, dec.end());
+          pos = 0;
+          seen = new FileTail();
+          dec = this.decoder(file);
+        }
+        idled = false;
         const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
         if (bytesRead > 0) {
           pos += bytesRead;
+          seen.add(buf.subarray(0, bytesRead));
           await pushBatch(out, dec.feed(buf.subarray(0, bytesRead)));
           continue;
         }
@@ -320,6 +342,7 @@ class StdioSource implements SourceInstance {
           fh = next;
           st = await fh.stat();
           pos = 0;
+          seen = new FileTail();
           dec = this.decoder(file);
           continue;
         }
@@ -327,10 +350,12 @@ class StdioSource implements SourceInstance {
           await pushBatch(out, dec.end());
           st = now;
           pos = 0;
+          seen = new FileTail();
           dec = this.decoder(file);
           continue;
         }
         await this.idle(out);
+        idled = true;
       }
     } finally {
       await fh.close();
@@ -348,6 +373,30 @@ class StdioSource implements SourceInstance {
     } catch {
       // aborted: the loop condition ends the follow
     }
+  }
+}
+
+/**
+ * The last bytes read of a followed file. Appending never changes them; a file
+ * truncated and written again (longer than before) within one poll almost
+ * always does, so comparing them tells a rewrite from an append.
+ */
+class FileTail {
+  private static readonly SIZE = 64;
+  private bytes = Buffer.alloc(0);
+
+  add(chunk: Buffer): void {
+    const n = FileTail.SIZE;
+    this.bytes = Buffer.from(chunk.length >= n ? chunk.subarray(chunk.length - n) : Buffer.concat([this.bytes, chunk]).subarray(-n));
+  }
+
+  /** The file still holds these bytes just before `pos`. */
+  async still(fh: FileHandle, pos: number): Promise<boolean> {
+    const n = this.bytes.length;
+    if (n === 0) return true;
+    const now = Buffer.alloc(n);
+    const { bytesRead } = await fh.read(now, 0, n, pos - n);
+    return bytesRead === n && now.equals(this.bytes);
   }
 }
 

@@ -46,7 +46,7 @@ export async function loadRc(reg: Registry, files: string[]): Promise<void> {
       // jiti is only loaded when there is an rc file: start-up stays fast without one.
       const { createJiti } = await import('jiti');
       const jiti = createJiti(import.meta.url, { alias: { flume: packageEntry() }, moduleCache: false, fsCache: false });
-      mod = (await jiti.import(file)) as Record<string, unknown>;
+      mod = (await settles(jiti.import(file))) as Record<string, unknown>;
     } catch (e) {
       throw rcError(file, e);
     }
@@ -63,11 +63,35 @@ export async function loadRc(reg: Registry, files: string[]): Promise<void> {
   }
 }
 
+/**
+ * `p`, or a clear error when it can never settle: an rc file awaiting a
+ * promise nothing will resolve leaves the event loop empty, and the process
+ * would otherwise exit 0 without running the program.
+ */
+function settles<T>(p: Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const stalled = (): void => reject(new Error('its top-level code awaits something that never settles (nothing is left to wait for)'));
+    process.once('beforeExit', stalled);
+    p.then(
+      (v) => {
+        process.off('beforeExit', stalled);
+        resolve(v);
+      },
+      (e: unknown) => {
+        process.off('beforeExit', stalled);
+        reject(e);
+      },
+    );
+  });
+}
+
 function rcError(file: string, e: unknown): FlumeError {
   const err = e as Error;
   const stack = err.stack ?? '';
-  const m = stack.match(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:(\\d+)(?::(\\d+))?`));
-  const where = m ? `${file}:${m[1]}${m[2] ? ':' + m[2] : ''}` : file;
+  // The line only: columns in the stack are those of jiti's transformed code (type annotations removed, a wrapper
+  // added), which point past the end of short lines.
+  const m = stack.match(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:(\\d+)`));
+  const where = m ? `${file}:${m[1]}` : file;
   const d = compileError('rc-error', `error in ${where}: ${err.message?.split('\n')[0] ?? String(e)}`).diagnostic;
   return new FlumeError({ ...d, hints: ['fix the file, or run with --no-rc'] }, 2);
 }

@@ -2,7 +2,7 @@
  * Hostile input and faults through the real CLI (issue 13): data never
  * destroyed, every failure loud, bounded reading of huge or deep input.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -132,5 +132,85 @@ describe('deep programs are compile errors, not internal ones (issue 13 item 12)
     const r = flume([`emit(limit=1, start=0) | put(a=${'('.repeat(60)}1${')'.repeat(60)}) | ${Array(997).fill('put(b=2)').join(' | ')}`]);
     assert.equal(r.status, 0, r.stderr.slice(0, 500));
     assert.equal(r.stdout, '{"time":"1970-01-01T00:00:00.000Z","a":1,"b":2}\n');
+  });
+});
+
+/** A running flume whose stdout is collected; `waitFor` polls it with a generous deadline. */
+function live(args: string[]) {
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: tmp });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+  return {
+    child,
+    exited,
+    out: () => out,
+    err: () => err,
+    async waitFor(text: string): Promise<void> {
+      const until = Date.now() + 20_000;
+      while (!out.includes(text) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(out.includes(text), `waited for ${text}, got ${out} / ${err}`);
+    },
+  };
+}
+
+describe('follow (issue 13 item 14)', () => {
+  it('a file truncated and rewritten longer within one poll loses nothing', async () => {
+    const dir = mkdtempSync(join(tmp, 'follow-'));
+    const log = join(dir, 'app.jsonl');
+    writeFileSync(log, '{"n":1}\n{"n":2}\n');
+    const f = live([`read('stdio', file='${log}', follow=true, poll='1500ms', time=null)`]);
+    await f.waitFor('{"n":2}');
+    // Truncate and write more than before in one go: the next poll sees a larger file with the same inode.
+    writeFileSync(log, '{"n":10}\n{"n":11}\n{"n":12}\n{"n":13}\n');
+    await f.waitFor('{"n":13}');
+    f.child.kill('SIGINT');
+    assert.equal(await f.exited, 130);
+    assert.equal(f.out(), '{"n":1}\n{"n":2}\n{"n":10}\n{"n":11}\n{"n":12}\n{"n":13}\n');
+  });
+
+  it('follow=true on a FIFO reads it (no ESPIPE)', async () => {
+    const dir = mkdtempSync(join(tmp, 'fifo-'));
+    const fifo = join(dir, 'pipe');
+    assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+    const f = live([`read('stdio', file='${fifo}', follow=true, time=null)`]);
+    writeFileSync(fifo, '{"a":1}\n{"a":2}\n');
+    await f.waitFor('{"a":2}');
+    const code = await f.exited;
+    assert.equal(code, 0, f.err());
+    assert.equal(f.out(), '{"a":1}\n{"a":2}\n');
+    assert.doesNotMatch(f.err(), /internal|ESPIPE/);
+  });
+
+  it('follow=true on /dev/stdin (a pipe) reads it', () => {
+    // Through a shell so stdin is a real pipe (as in `cat x | flume ...`).
+    const r = spawnSync('/bin/sh', ['-c', `printf '{"a":1}\\n' | "${process.execPath}" "${bin}" "read('stdio', file='/dev/stdin', follow=true, time=null)"`], { encoding: 'utf8', timeout: 30_000, cwd: tmp });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, '{"a":1}\n');
+  });
+});
+
+describe('rc files (issue 13 item 14)', () => {
+  it('an rc file whose top-level await never settles is a clear error, exit 2, and runs nothing', () => {
+    const dir = mkdtempSync(join(tmp, 'rc-'));
+    writeFileSync(join(dir, '.flumerc.ts'), 'await new Promise(() => {});\nexport const x = 1;\n');
+    const r = flume(['emit(limit=1, start=0)'], { cwd: dir });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /error\[rc-error\].*\.flumerc\.ts.*never settles/);
+    assert.equal(r.stdout, '');
+  });
+
+  it('an rc-file error names its line and no column beyond the line', () => {
+    const dir = mkdtempSync(join(tmp, 'rc-'));
+    const line = 'const c = (undefined as any).zz;';
+    writeFileSync(join(dir, '.flumerc.ts'), `export const ok = 1;\n${line}\n`);
+    const r = flume(['emit(limit=1)'], { cwd: dir });
+    assert.equal(r.status, 2, r.stderr);
+    const m = /\.flumerc\.ts:(\d+)(?::(\d+))?/.exec(r.stderr);
+    assert.ok(m, r.stderr);
+    assert.equal(m[1], '2');
+    if (m[2] !== undefined) assert.ok(Number(m[2]) <= line.length, `column ${m[2]} of a ${line.length}-character line`);
   });
 });
