@@ -5,7 +5,7 @@
  */
 import type { Arg, Expr, Pipeline, Program, Span, Stage, StageCall } from './ast.js';
 import { compileError, didYouMean, FlumeError } from './diagnostics.js';
-import type { OptionSchema, OptionSpec } from '../runtime/component.js';
+import type { CompiledExpr, OptionSchema, OptionSpec } from '../runtime/component.js';
 import type { CompileServices, NamedArg, StageDef } from '../runtime/defs.js';
 import { parseDuration, parseMoment } from '../runtime/time.js';
 import { constantValue, fieldPathOf } from './expr.js';
@@ -369,6 +369,13 @@ class Resolver {
           return this.reg.services.compileExpr(parsed);
         }
         return this.reg.services.compileExpr(value);
+      }
+      case 'exprs': {
+        const items = value.kind === 'list' ? value.items : [value];
+        return items.map((item) => {
+          const text = item.kind === 'literal' && typeof item.value === 'string' ? item.value : this.program.source.slice(item.span.start, item.span.end);
+          return { eval: this.convert(name, { ...spec, type: 'expr' }, item, stage) as CompiledExpr, text };
+        });
       }
       case 'field': {
         const f = fieldPathOf(value);

@@ -13,6 +13,7 @@ import type { Clock } from './clock.js';
  * - duration: {@link Duration}
  * - moment: epoch milliseconds (relative phrases resolved against :now:)
  * - expr: {@link CompiledExpr} (a string literal is parsed as an expression)
+ * - exprs: a list of {@link LabelledExpr} (each item an expression, or a string parsed as one)
  * - field: a dotted field name (bare `name` or quoted `'name'`)
  * - fields: a list of dotted field names (a single one is accepted too)
  * - regex: a RegExp (from `/re/` or a string)
@@ -29,6 +30,7 @@ export type OptionType =
   | 'duration'
   | 'moment'
   | 'expr'
+  | 'exprs'
   | 'field'
   | 'fields'
   | 'regex'
@@ -60,6 +62,7 @@ export interface OptionValueTypes {
   duration: Duration;
   moment: number;
   expr: CompiledExpr;
+  exprs: LabelledExpr[];
   field: string;
   fields: string[];
   regex: RegExp;
@@ -90,6 +93,12 @@ export interface Duration {
 export interface CompiledExpr {
   /** Evaluate against one point. */
   (p: Point): unknown;
+}
+
+/** A compiled expression with its text as written (for names in output and messages). */
+export interface LabelledExpr {
+  eval: CompiledExpr;
+  text: string;
 }
 
 export interface Example {
