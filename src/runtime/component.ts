@@ -14,6 +14,7 @@ import type { Clock } from './clock.js';
  * - moment: epoch milliseconds (relative phrases resolved against :now:)
  * - expr: {@link CompiledExpr} (a string literal is parsed as an expression)
  * - exprs: a list of {@link LabelledExpr} (each item an expression, or a string parsed as one)
+ * - ast: an expression left uncompiled, as its syntax tree (a string is parsed), for a stage that compiles it its own way
  * - field: a dotted field name (bare `name` or quoted `'name'`)
  * - fields: a list of dotted field names (a single one is accepted too)
  * - regex: a RegExp (from `/re/` or a string)
@@ -31,6 +32,7 @@ export type OptionType =
   | 'moment'
   | 'expr'
   | 'exprs'
+  | 'ast'
   | 'field'
   | 'fields'
   | 'regex'
@@ -46,6 +48,8 @@ export interface OptionSpec {
   choices?: readonly string[];
   /** Also accept null (e.g. `time=null`). */
   nullable?: boolean;
+  /** A duration that may be zero (durations must be longer than zero otherwise). */
+  allowZero?: boolean;
 }
 
 export type OptionSchema = Record<string, OptionSpec>;
@@ -63,6 +67,8 @@ export interface OptionValueTypes {
   moment: number;
   expr: CompiledExpr;
   exprs: LabelledExpr[];
+  /** The expression's syntax tree (src/lang/ast.ts Expr): opaque to the runtime. */
+  ast: unknown;
   field: string;
   fields: string[];
   regex: RegExp;
