@@ -58,3 +58,25 @@ describe('alarm: live and historical runs give the same transitions', () => {
     );
   });
 });
+
+describe('session windows: live and historical runs give the same sessions', () => {
+  test('reduce(gap=..., by=...)', async () => {
+    // Users 0..3; user 3 pauses between points 20 and 40 (more than the gap), so it has two sessions.
+    const program =
+      "emit(start='2024-01-01T00:00:00Z', every='1m', limit=60) | put(n=count()) | put(user=n % 4) " +
+      "| filter(not (user == 3 and n > 20 and n < 40)) | reduce(n=count(), first=min(n), last=max(n), gap='10m', by=[user])";
+    const live = await run(program, T0);
+    const historical = await run(program, T0 + 86_400_000);
+    assert.deepEqual(live, historical);
+    assert.deepEqual(
+      historical.map((p) => [p['user'], p['first'], p['last'], p['n']]),
+      [
+        [1, 1, 57, 15],
+        [2, 2, 58, 15],
+        [3, 3, 19, 5],
+        [0, 4, 60, 15],
+        [3, 43, 59, 5],
+      ],
+    );
+  });
+});
