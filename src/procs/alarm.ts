@@ -64,6 +64,13 @@ export const alarm = defineProc({
         '{"time":"2024-01-01T00:00:30.000Z","alarm":"hot","state":"firing","severity":"critical","avg_cpu":100,"message":null}\n' +
         '{"time":"2024-01-01T00:00:40.000Z","alarm":"hot","state":"resolved","severity":"critical","avg_cpu":80,"message":null}',
     },
+    {
+      title: 'a CPU alarm per container: the 1-minute average over 80%, for 2 minutes, checked every 10 s',
+      program:
+        "read('docker-stats', every='5s') | alarm('cpu-hot', avg(cpu) > 80, over='1m', every='10s', by=[name], for='2m', " +
+        "severity='critical', message='{name}: cpu {avg_cpu}% over the last minute')",
+      needs: 'docker',
+    },
   ],
   create(opts, ctx) {
     const when = opts.when as Expr;
