@@ -324,9 +324,23 @@ export class MergeNode {
   }
 }
 
+/**
+ * A pipeline that computes without waiting on I/O (emit into reduce) would
+ * never give the event loop a turn, so Ctrl-C and SIGTERM would never be
+ * seen. Sources yield one turn when this long has passed since the last:
+ * a clock read per batch, a setImmediate a few times a second.
+ */
+const YIELD_EVERY_MS = 50;
+
+/** One turn of the event loop (signal handlers, timers and I/O callbacks run). */
+export function yieldTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** Drives one source into its first node. */
 export class SourceRunner {
   private lastMark = -Infinity;
+  private lastYield = Date.now();
 
   constructor(
     private readonly source: SourceInstance,
@@ -360,6 +374,14 @@ export class SourceRunner {
   /** Downstream wants nothing more (head): stop waiting for a source that may block on input. */
   private checkDone(): Maybe {
     if (this.next.done) this.detach?.();
+    return this.maybeYield();
+  }
+
+  private maybeYield(): Maybe {
+    const now = Date.now();
+    if (now - this.lastYield < YIELD_EVERY_MS) return;
+    this.lastYield = now;
+    return yieldTurn();
   }
 
   private finished = false;
