@@ -5,6 +5,7 @@ import { defineProc } from '../runtime/defs.js';
 import type { Batch, Point } from '../runtime/point.js';
 import type { ProcInstance } from '../runtime/component.js';
 import { groupKeyFn } from './aggregate.js';
+import { GroupLimit, groupLimitOption } from './window.js';
 
 export const tail = defineProc({
   name: 'tail',
@@ -16,6 +17,7 @@ export const tail = defineProc({
   options: {
     n: { type: 'integer', default: 10, doc: 'how many points (per group)' },
     by: { type: 'fields', default: [], doc: 'keep the last n of every group of these fields' },
+    limit: groupLimitOption,
   },
   positional: ['n'],
   examples: [
@@ -28,9 +30,9 @@ export const tail = defineProc({
     },
   ],
   create(opts) {
-    const n = Math.max(0, opts['n'] as number);
-    const keyOf = groupKeyFn(opts['by'] as string[]);
-    return keyOf ? new GroupedTail(n, keyOf) : new Tail(n);
+    const n = Math.max(0, opts.n);
+    const keyOf = groupKeyFn(opts.by);
+    return keyOf ? new GroupedTail(n, keyOf, new GroupLimit('tail', opts.limit)) : new Tail(n);
   },
 });
 
@@ -83,6 +85,7 @@ class GroupedTail implements ProcInstance {
   constructor(
     private readonly n: number,
     private readonly keyOf: (p: Point) => unknown,
+    private readonly limit: GroupLimit,
   ) {}
   push(batch: Batch): void {
     if (this.n === 0) return;
@@ -90,7 +93,10 @@ class GroupedTail implements ProcInstance {
       const p = batch[i]!;
       const k = this.keyOf(p);
       let ring = this.groups.get(k);
-      if (!ring) this.groups.set(k, (ring = new Ring(this.n)));
+      if (!ring) {
+        this.limit.check(this.groups.size);
+        this.groups.set(k, (ring = new Ring(this.n)));
+      }
       ring.add(p, this.seq++);
     }
   }
