@@ -2,9 +2,11 @@
  * put: set fields left to right; reducers give running values per group.
  */
 import { compileError } from '../lang/diagnostics.js';
-import type { Duration, ProcInstance } from '../runtime/component.js';
-import { defineProc, type NamedArg } from '../runtime/defs.js';
-import { setPath, type Point } from '../runtime/point.js';
+import type { CompiledFn } from '../lang/expr.js';
+import type { ProcInstance } from '../runtime/component.js';
+import { defineProc, type CreateContext, type NamedArg } from '../runtime/defs.js';
+import { pointToJson, setPath, TimeValue, type Point } from '../runtime/point.js';
+import { epochMsFromNumber, parseMoment } from '../runtime/time.js';
 import { compileAggregation, groupKeyFn, newStates, type Aggregation, type Slot } from './aggregate.js';
 import type { ReducerState } from './reducers/types.js';
 import { GroupLimit, groupLimitOption, SlidingWindow, slidingSpec } from './window.js';
@@ -15,7 +17,10 @@ export const put = defineProc({
   description:
     'Fields are set left to right, so later ones see earlier ones. A reducer gives its running value per group ' +
     "(`put(n=count())` numbers the points); with `over='5m'` reducers slide per point over `(t-over, t]`. " +
-    "A string holding `{field}` is a template: `put(msg='{host} is {state}')`.",
+    "A string holding `{field}` is a template: `put(msg='{host} is {state}')`. " +
+    "Setting `time` converts as reading does: a time value stays one, a string is parsed as a moment, a number is epoch seconds, " +
+    'milliseconds, microseconds or nanoseconds by its magnitude (below 1e11, 1e14, 1e17, else ns; `time_unit=\'auto\'`); ' +
+    'a value that is not a time (null, a boolean, an unparseable string, 1e20) leaves the point\'s time as it was and is counted (`type-mismatch`).',
   named: { doc: 'field = expression, reducer or template' },
   options: {
     by: { type: 'fields', default: [], doc: 'keep separate running reducer values per group' },
@@ -36,12 +41,24 @@ export const put = defineProc({
     const copy = ctx.sharedInput;
     const limit = new GroupLimit('put', opts.limit);
     // Only top-level fields: setting a nested one changes an object the record already had.
-    const { slots, assignments, results } = agg;
+    for (const a of agg.assignments) if (a.path.length === 1 && a.name === 'time') a.value = settingTime(a.value, ctx);
+    const { slots, assignments } = agg;
     const fieldsSet = assignments.every((a) => a.path.length === 1) ? [...new Set(assignments.map((a) => a.name))] : undefined;
     if (over === undefined || slots.length === 0) return { ...fastPut(agg, keyOf, copy, limit), fieldsSet };
     return { ...slidingPut(agg, keyOf, copy, limit, over), fieldsSet };
   },
 });
+
+/** `time=`: the value converted to epoch ms, or (not a time: counted) the point's time unchanged. */
+function settingTime(value: CompiledFn, ctx: CreateContext): CompiledFn {
+  return (p) => {
+    const v = value(p);
+    const ms = v instanceof TimeValue ? v.ms : typeof v === 'number' ? epochMsFromNumber(v, 'auto') : typeof v === 'string' ? parseMoment(v, { now: ctx.now }) : undefined;
+    if (ms !== undefined && !Number.isNaN(ms)) return ms;
+    ctx.drop('type-mismatch', `time=${JSON.stringify(v) ?? String(v)} is not a time (point kept with its time): ${pointToJson(p)}`);
+    return p.time;
+  };
+}
 
 /**
  * put(over=): each point's reducers cover the points of its group in

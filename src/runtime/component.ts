@@ -247,6 +247,8 @@ export interface ProcInstance {
 
 export interface SinkInstance {
   write(batch: Batch): void | Promise<void>;
+  /** True once the destination takes no more (a closed stdout): only the branches feeding this sink stop. */
+  readonly done?: boolean;
   /**
    * Text reuse (see {@link SourceInstance.keepText}): points may arrive with
    * their record's text, changed since only by setting the fields `sets`.

@@ -182,11 +182,14 @@ export class FanoutNode implements Node {
 }
 
 export class SinkNode implements Node {
-  readonly done = false;
   constructor(
     private readonly sink: SinkInstance,
     private readonly stats: NodeStats,
   ) {}
+
+  get done(): boolean {
+    return this.sink.done === true;
+  }
 
   push(batch: Batch): Maybe {
     this.stats.in += batch.length;
