@@ -127,6 +127,7 @@ abstract class Reducing {
 
   constructor(protected readonly s: Shape) {
     this.keyOf = groupKeyFn(s.by);
+    this.keepLast = !s.agg.assignments.every((a) => a.pointFree);
     const slots = s.agg.slots;
     this.feed = s.merge
       ? (states, p) => {
@@ -155,8 +156,11 @@ abstract class Reducing {
     return out;
   }
 
+  /** Some output field reads the window's last point (a template, an expression of fields): keep it per group. */
+  protected readonly keepLast: boolean;
+
   protected newGroup(p: Point): Group {
-    return { by: byValues(this.s.by, p), states: newStates(this.s.agg.slots), last: p };
+    return { by: byValues(this.s.by, p), states: newStates(this.s.agg.slots), last: this.keepLast ? p : EMPTY_POINT };
   }
 }
 
@@ -186,7 +190,7 @@ class WholeStream extends Reducing {
         lastKey = key;
       }
       feed(g.states, p);
-      g.last = p;
+      if (this.keepLast) g.last = p;
     }
     this.first = first;
   }
@@ -287,7 +291,7 @@ class Tumbling extends Reducing {
         w.groups.set(key, g);
       }
       this.feed(g.states, p);
-      g.last = p;
+      if (this.keepLast) g.last = p;
     }
   }
 
