@@ -32,7 +32,7 @@ export interface Assignment {
   slots: number[];
   /** A plain constant (no reducers, no point access). */
   constant: boolean;
-  /** Reads no point field: a constant or exactly one reducer call (`n=count()`), so no last point need be kept for it. */
+  /** Reads no point field: exactly one reducer call (`n=count()`) or a literal that is not a string (strings may be templates). */
   pointFree: boolean;
 }
 
@@ -89,7 +89,7 @@ export function compileAggregation(named: readonly NamedArg[], ctx: CreateContex
       throw e;
     }
     const constant = used.length === 0 && constantValue(expr).ok;
-    assignments.push({ name: arg.name, path: splitPath(arg.name), value, slots: used, constant, pointFree: constant || wholeIsReducer });
+    assignments.push({ name: arg.name, path: splitPath(arg.name), value, slots: used, constant, pointFree: wholeIsReducer || (expr.kind === 'literal' && typeof expr.value !== 'string') });
   }
   void stageName;
   return { slots, assignments, results };
