@@ -38,14 +38,21 @@ export const tail = defineProc({
 
 /** A fixed-size ring holding the last `n` points, with their arrival numbers (for the grouped order). */
 class Ring {
-  readonly points: Point[] = [];
-  readonly seqs: number[] = [];
+  readonly points: Point[];
+  readonly seqs: number[];
+  /** Items held (at most n). */
+  length = 0;
   private next = 0;
-  constructor(private readonly n: number) {}
+  constructor(private readonly n: number) {
+    // Sized up front when small: a growing array reserves 17 slots at its first push (tail(1, by) keeps a million rings).
+    this.points = n <= 64 ? new Array<Point>(n) : [];
+    this.seqs = n <= 64 ? new Array<number>(n) : [];
+  }
   add(p: Point, seq: number): void {
-    if (this.points.length < this.n) {
-      this.points.push(p);
-      this.seqs.push(seq);
+    if (this.length < this.n) {
+      this.points[this.length] = p;
+      this.seqs[this.length] = seq;
+      this.length++;
     } else {
       this.points[this.next] = p;
       this.seqs[this.next] = seq;
@@ -54,8 +61,7 @@ class Ring {
   }
   /** Position of the i-th oldest item. */
   at(i: number): number {
-    const len = this.points.length;
-    return len < this.n ? i : (this.next + i) % len;
+    return this.length < this.n ? i : (this.next + i) % this.length;
   }
 }
 
@@ -75,7 +81,7 @@ class Tail implements ProcInstance {
   }
   end(out: Point[]): void {
     const r = this.ring;
-    for (let i = 0; i < r.points.length; i++) out.push(r.points[r.at(i)]!);
+    for (let i = 0; i < r.length; i++) out.push(r.points[r.at(i)]!);
   }
 }
 
@@ -107,7 +113,7 @@ class GroupedTail implements ProcInstance {
     const held: { p: Point; seq: number }[] = [];
     let timed = true;
     for (const r of this.groups.values()) {
-      for (let i = 0; i < r.points.length; i++) {
+      for (let i = 0; i < r.length; i++) {
         const j = r.at(i);
         const p = r.points[j]!;
         if (p.time === undefined) timed = false;
