@@ -395,6 +395,11 @@ class StdioSink implements SinkInstance {
     return this.serializer.reuseText?.(sets) === true ? this.format : undefined;
   }
 
+  /** The reader went away (EPIPE): the branches writing here stop; the others go on. */
+  get done(): boolean {
+    return this.state?.closed === true;
+  }
+
   /** Opened at the first write (not at compile time: `--explain` must not truncate files). */
   private open(): Writable {
     if (this.stream !== undefined) return this.stream;

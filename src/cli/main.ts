@@ -96,10 +96,9 @@ async function runProgram(text: string, file: string, opts: CliOptions): Promise
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  // `flume ... | head -1`: once the reader is gone, stop instead of producing forever.
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') pipeline.stop();
-  });
+  // `flume ... | head -1`: the stdio sinks writing to stdout see EPIPE and end only their branches
+  // (other branches complete); this listener only keeps a late EPIPE from being an uncaught error.
+  process.stdout.on('error', () => undefined);
   let summary: RunSummary;
   try {
     summary = await pipeline.run();

@@ -32,6 +32,8 @@ export interface Assignment {
   slots: number[];
   /** A plain constant (no reducers, no point access). */
   constant: boolean;
+  /** Reads no point field: exactly one reducer call (`n=count()`) or a literal that is not a string (strings may be templates). */
+  pointFree: boolean;
 }
 
 export interface Aggregation {
@@ -53,6 +55,7 @@ export function compileAggregation(named: readonly NamedArg[], ctx: CreateContex
   const assignments: Assignment[] = [];
   for (const arg of named) {
     const used: number[] = [];
+    let wholeIsReducer = false;
     const onCall = (call: CallExpr): CompiledFn | undefined => {
       const def = ctx.services.reducer(call.name) as ReducerDef | undefined;
       if (!def) return undefined;
@@ -69,6 +72,7 @@ export function compileAggregation(named: readonly NamedArg[], ctx: CreateContex
       slots.push(makeSlot(def, call, ctx, arg.name));
       results.push(def.empty);
       used.push(slotIndex);
+      if (call === arg.value) wholeIsReducer = true;
       return () => results[slotIndex];
     };
     const expr = arg.value as Expr;
@@ -85,7 +89,7 @@ export function compileAggregation(named: readonly NamedArg[], ctx: CreateContex
       throw e;
     }
     const constant = used.length === 0 && constantValue(expr).ok;
-    assignments.push({ name: arg.name, path: splitPath(arg.name), value, slots: used, constant });
+    assignments.push({ name: arg.name, path: splitPath(arg.name), value, slots: used, constant, pointFree: wholeIsReducer || (expr.kind === 'literal' && typeof expr.value !== 'string') });
   }
   void stageName;
   return { slots, assignments, results };

@@ -13,6 +13,7 @@ import type { Point } from '../runtime/point.js';
 import { addDuration, windowEnd, windowStart } from '../runtime/time.js';
 import { byValues, groupKeyFn, writeBy } from './aggregate.js';
 import { reduce } from './reduce.js';
+import { GROUP_LIMIT } from './window.js';
 
 /** The reduce output field holding the condition's value. */
 const WHEN = '_alarm_when';
@@ -249,7 +250,7 @@ class WindowAlarm extends Transitions implements ProcInstance {
     const $named: NamedArg[] = [{ name: WHEN, value: when, span: when.span }, ...calls.map((c) => ({ name: c.name, value: c.call as Expr, span: c.call.span }))];
     const zero: Duration = { months: 0, ms: 0 };
     this.inner = reduce.create(
-      { every, over, by: [...a.by], reset: true, align: 'epoch', lateness: zero, partial: false, merge: false, $named },
+      { every, over, by: [...a.by], reset: true, align: 'epoch', lateness: zero, partial: false, merge: false, limit: GROUP_LIMIT, $named },
       ctx as CreateContext & { inputs: number },
     );
   }

@@ -8,6 +8,7 @@ import { parseDuration, windowEnd, windowStart, addDuration, type Align } from '
 import { pointToJson, setPath, type Point } from '../runtime/point.js';
 import { byValues, pointAdder, compileAggregation, groupKeyFn, newStates, writeBy, type Aggregation } from './aggregate.js';
 import type { ReducerState, ReducerWindow } from './reducers/types.js';
+import { EmptyRuns, GroupLimit, groupLimitOption, SlidingWindow, slidingSpec, type SlidingSpec } from './window.js';
 
 interface Group {
   by: unknown[];
@@ -21,19 +22,9 @@ interface Window {
   groups: Map<unknown, Group>;
 }
 
-/** One point's reducer inputs, kept for sliding windows. */
-interface Entry {
-  t: number;
-  vals: unknown[];
-  p: Point;
-}
-
 interface SlidingGroup {
   by: unknown[];
-  entries: Entry[];
-  added: number;
-  evicted: number;
-  states: ReducerState[];
+  window: SlidingWindow;
 }
 
 const EMPTY_POINT: Point = {};
@@ -71,6 +62,7 @@ export const reduce = defineProc({
     lateness: { type: 'duration', default: '0s', doc: 'how long a window stays open after its end for late points (points later still are dropped and counted)' },
     partial: { type: 'boolean', default: false, doc: "emit each reducer's mergeable state instead of its result (first stage of a split aggregation)" },
     merge: { type: 'boolean', default: false, doc: 'combine partial states produced by `partial=true` (same window and group) into final results' },
+    limit: { ...groupLimitOption, doc: 'most groups held at once (per window); one more is a runtime error, never a silent drop' },
   },
   examples: [
     {
@@ -111,7 +103,7 @@ export const reduce = defineProc({
     if (every && every.ms <= 0 && every.months <= 0) throw compileError('bad-option', '`every` must be longer than zero');
     if (over && !every) throw compileError('bad-option', '`over` needs `every` (results are produced every `every`)');
     const gap = opts.gap;
-    const shape: Shape = { agg, by, partial, merge, ctx };
+    const shape: Shape = { agg, by, partial, merge, ctx, limit: new GroupLimit('reduce', opts.limit) };
     if (gap) {
       if (every) throw compileError('bad-option', '`every` and `gap` cannot be combined: `gap` makes session windows, `every` fixed ones');
       return new Sessions(shape, gap, lateness);
@@ -136,6 +128,7 @@ interface Shape {
   partial: boolean;
   merge: boolean;
   ctx: CreateContext;
+  limit: GroupLimit;
 }
 
 /** Shared: feeding a group's states, and writing a result point. */
@@ -146,6 +139,7 @@ abstract class Reducing {
 
   constructor(protected readonly s: Shape) {
     this.keyOf = groupKeyFn(s.by);
+    this.keepLast = !s.agg.assignments.every((a) => a.pointFree);
     const slots = s.agg.slots;
     this.feed = s.merge
       ? (states, p) => {
@@ -174,8 +168,11 @@ abstract class Reducing {
     return out;
   }
 
+  /** Some output field reads the window's last point (a template, an expression of fields): keep it per group. */
+  protected readonly keepLast: boolean;
+
   protected newGroup(p: Point): Group {
-    return { by: byValues(this.s.by, p), states: newStates(this.s.agg.slots), last: p };
+    return { by: byValues(this.s.by, p), states: newStates(this.s.agg.slots), last: this.keepLast ? p : EMPTY_POINT };
   }
 }
 
@@ -198,11 +195,14 @@ class WholeStream extends Reducing {
       const key = keyOf ? keyOf(p) : null;
       if (g === undefined || key !== lastKey) {
         g = this.groups.get(key);
-        if (!g) this.groups.set(key, (g = this.newGroup(p)));
+        if (!g) {
+          this.s.limit.check(this.groups.size);
+          this.groups.set(key, (g = this.newGroup(p)));
+        }
         lastKey = key;
       }
       feed(g.states, p);
-      g.last = p;
+      if (this.keepLast) g.last = p;
     }
     this.first = first;
   }
@@ -231,6 +231,8 @@ class Tumbling extends Reducing {
   /** Ungrouped: the next window start to fill with empty values. */
   private nextEmpty: number | undefined;
   private readonly persistent = new Map<unknown, Group>();
+  /** Ungrouped runs of empty windows across a gap, produced a part at a time. */
+  private readonly runs: EmptyRuns;
 
   constructor(
     s: Shape,
@@ -240,6 +242,7 @@ class Tumbling extends Reducing {
     private readonly reset: boolean,
   ) {
     super(s);
+    this.runs = new EmptyRuns(s.ctx.signal);
     this.align = align === 'first' ? undefined : align;
     this.fast = this.align?.kind === 'epoch' && every.months === 0 ? every.ms : 0;
   }
@@ -253,7 +256,17 @@ class Tumbling extends Reducing {
     return windowStart(t, this.every, this.align);
   }
 
+  more(out: Point[]): boolean {
+    return this.runs.more(out);
+  }
+
   push(batch: Point[], out: Point[]): void {
+    this.runs.begin(out);
+    this.pushPoints(batch, out);
+    this.runs.finish(out);
+  }
+
+  private pushPoints(batch: Point[], out: Point[]): void {
     for (let i = 0; i < batch.length; i++) {
       const p = batch[i]!;
       const t = p.time;
@@ -278,15 +291,19 @@ class Tumbling extends Reducing {
       const key = this.keyOf ? this.keyOf(p) : null;
       let g = w.groups.get(key);
       if (!g) {
+        this.s.limit.check(w.groups.size);
         if (this.reset) g = this.newGroup(p);
         else {
           g = this.persistent.get(key);
-          if (!g) this.persistent.set(key, (g = this.newGroup(p)));
+          if (!g) {
+            this.s.limit.check(this.persistent.size);
+            this.persistent.set(key, (g = this.newGroup(p)));
+          }
         }
         w.groups.set(key, g);
       }
       this.feed(g.states, p);
-      g.last = p;
+      if (this.keepLast) g.last = p;
     }
   }
 
@@ -329,17 +346,19 @@ class Tumbling extends Reducing {
   }
 
   private fillEmpty(before: number, out: Point[]): void {
-    if (this.keyOf || this.nextEmpty === undefined) return;
-    let s = this.nextEmpty;
-    while (s < before) {
-      if (this.reset) out.push(this.result(s, [], undefined, EMPTY_POINT));
-      else {
-        const g = this.persistent.get(null);
-        out.push(this.result(s, [], g?.states, g?.last ?? EMPTY_POINT));
-      }
-      s = this.fast > 0 ? s + this.fast : windowEnd(s, this.every);
-    }
-    this.nextEmpty = s;
+    if (this.keyOf || this.nextEmpty === undefined || this.nextEmpty >= before) return;
+    const step = this.fast > 0 ? (s: number) => s + this.fast : (s: number) => windowEnd(s, this.every);
+    this.runs.emit({ at: this.nextEmpty, before, step, make: this.emptyResult() }, out);
+    this.nextEmpty = before;
+  }
+
+  /** An empty window's result; with reset=false, the running values as they are now (the run may be written later). */
+  private emptyResult(): (at: number) => Point {
+    if (this.reset) return (at) => this.result(at, [], undefined, EMPTY_POINT);
+    const g = this.persistent.get(null);
+    if (!g) return (at) => this.result(at, [], undefined, EMPTY_POINT);
+    const snapshot = this.result(0, [], g.states, g.last);
+    return (at) => withTime(snapshot, at);
   }
 
   private emitWindow(w: Window, out: Point[]): void {
@@ -350,19 +369,23 @@ class Tumbling extends Reducing {
 
   mark(watermark: number, out: Point[]): number {
     const wm = watermark - this.lateness;
+    this.runs.begin(out);
     if (this.open.length > 0 || this.nextEmpty !== undefined) this.closeUpTo(wm, out);
+    this.runs.finish(out);
     if (this.open.length > 0) return this.open[0]!.start;
     if (this.align === undefined || !Number.isFinite(wm)) return -Infinity;
     return this.startOf(wm);
   }
 
   end(out: Point[]): void {
+    this.runs.begin(out);
     for (const w of this.open) {
       this.fillEmpty(w.start, out);
       this.emitWindow(w, out);
       if (!this.keyOf) this.nextEmpty = w.end;
     }
     this.open.length = 0;
+    this.runs.finish(out);
   }
 }
 
@@ -371,7 +394,9 @@ class Sliding extends Reducing {
   private next: number | undefined;
   private maxSeen = -Infinity;
   private align: Align | undefined;
-  private readonly retractable: boolean;
+  private readonly spec: SlidingSpec;
+  /** Ungrouped runs of empty windows across a gap, produced a part at a time. */
+  private readonly runs: EmptyRuns;
 
   constructor(
     s: Shape,
@@ -382,7 +407,8 @@ class Sliding extends Reducing {
   ) {
     super(s);
     this.align = align === 'first' ? undefined : align;
-    this.retractable = !s.merge && s.agg.slots.every((sl) => sl.def.retractable);
+    this.spec = slidingSpec(s.agg.slots, s.merge);
+    this.runs = new EmptyRuns(s.ctx.signal);
   }
 
   private startOf(t: number): number {
@@ -390,7 +416,17 @@ class Sliding extends Reducing {
     return windowStart(t, this.every, this.align);
   }
 
+  more(out: Point[]): boolean {
+    return this.runs.more(out);
+  }
+
   push(batch: Point[], out: Point[]): void {
+    this.runs.begin(out);
+    this.pushPoints(batch, out);
+    this.runs.finish(out);
+  }
+
+  private pushPoints(batch: Point[], out: Point[]): void {
     const slots = this.s.agg.slots;
     for (const p of batch) {
       const t = p.time;
@@ -399,7 +435,7 @@ class Sliding extends Reducing {
         continue;
       }
       if (this.next === undefined) this.next = windowEnd(this.startOf(t), this.every);
-      else if (t < this.lastEmitted()) {
+      else if (t < this.emitted) {
         this.s.ctx.drop('late', pointToJson(p));
         continue;
       }
@@ -409,85 +445,91 @@ class Sliding extends Reducing {
       }
       const key = this.keyOf ? this.keyOf(p) : null;
       let g = this.groups.get(key);
-      if (!g) this.groups.set(key, (g = { by: byValues(this.s.by, p), entries: [], added: 0, evicted: 0, states: newStates(slots) }));
+      if (!g) {
+        this.s.limit.check(this.groups.size);
+        this.groups.set(key, (g = { by: byValues(this.s.by, p), window: new SlidingWindow(this.spec) }));
+      }
       const vals = slots.map((sl) => {
         if (this.s.merge) return p[sl.field];
         const v = sl.value ? sl.value(p) : undefined;
         return sl.needsTime ? [v, t] : v;
       });
-      insertSorted(g.entries, { t, vals, p }, g.added);
+      g.window.insert({ t, vals, p });
     }
   }
 
   private emitted = -Infinity;
-  private lastEmitted(): number {
-    return this.emitted;
-  }
+  /** The last boundary had no point in any group (a gap may follow: worth looking for one). */
+  private idle = true;
 
   private emitUpTo(wm: number, out: Point[]): void {
-    while (this.next !== undefined && this.next <= wm) this.emitBoundary(out);
+    while (this.next !== undefined && this.next <= wm) {
+      if (this.idle) this.skipIdle(wm, out);
+      if (this.next <= wm) this.emitBoundary(out);
+    }
+  }
+
+  /**
+   * Boundaries whose windows hold no point are skipped in one step (a gap in
+   * the data, or one far-future point): ungrouped, they become a run of
+   * empty results, produced lazily.
+   */
+  private skipIdle(limit: number, out: Point[]): void {
+    let oldest = Infinity;
+    for (const g of this.groups.values()) {
+      const t = g.window.size > 0 ? -Infinity : g.window.oldest;
+      if (t !== undefined && t < oldest) oldest = t;
+    }
+    const e = this.next!;
+    if (oldest < e) return;
+    // The first boundary whose window may hold `oldest` is the one just after it.
+    const to = Math.min(oldest === Infinity ? limit : windowEnd(this.startOf(oldest), this.every), windowEnd(this.startOf(limit), this.every));
+    if (to <= e) return;
+    if (!this.keyOf) {
+      const step = (at: number): number => windowEnd(at, this.every);
+      this.runs.emit({ at: e, before: to, step, make: (at) => this.result(addDuration(at, this.over, -1), [], undefined, EMPTY_POINT) }, out);
+    }
+    this.next = to;
+    // The last boundary skipped: a point before it is late.
+    this.emitted = this.startOf(to - 1);
   }
 
   private emitBoundary(out: Point[]): void {
     const e = this.next!;
     const from = addDuration(e, this.over, -1);
     let any = false;
-    for (const g of this.groups.values()) {
-      this.advance(g, e, from);
-      if (g.added > g.evicted) {
+    for (const [key, g] of this.groups) {
+      const w = g.window;
+      w.advance(e, from, true);
+      if (w.size > 0) {
         any = true;
-        out.push(this.result(from, g.by, g.states, g.entries[g.added - 1]!.p, { start: from, end: e }));
-      }
+        out.push(this.result(from, g.by, w.states, w.lastPoint!, { start: from, end: e }));
+      } else if (w.idle) this.groups.delete(key);
     }
     if (!any && !this.keyOf) out.push(this.result(from, [], undefined, EMPTY_POINT));
+    this.idle = !any;
     this.emitted = e;
     this.next = windowEnd(e, this.every);
   }
 
-  /** Bring a group's states to cover [from, e). */
-  private advance(g: SlidingGroup, e: number, from: number): void {
-    let changed = false;
-    while (g.added < g.entries.length && g.entries[g.added]!.t < e) {
-      if (this.retractable) this.addVals(g.states, g.entries[g.added]!.vals);
-      g.added++;
-      changed = true;
-    }
-    while (g.evicted < g.added && g.entries[g.evicted]!.t < from) {
-      if (this.retractable) {
-        const vals = g.entries[g.evicted]!.vals;
-        for (let i = 0; i < vals.length; i++) g.states[i]!.remove!(vals[i]);
-      }
-      g.evicted++;
-      changed = true;
-    }
-    if (!this.retractable && changed) {
-      g.states = newStates(this.s.agg.slots);
-      for (let i = g.evicted; i < g.added; i++) this.addVals(g.states, g.entries[i]!.vals);
-    }
-    if (g.evicted > 1024 && g.evicted * 2 > g.entries.length) {
-      g.entries.splice(0, g.evicted);
-      g.added -= g.evicted;
-      g.evicted = 0;
-    }
-  }
-
-  private addVals(states: ReducerState[], vals: unknown[]): void {
-    for (let i = 0; i < vals.length; i++) {
-      if (this.s.merge) {
-        if (vals[i] !== undefined && vals[i] !== null) states[i]!.merge(vals[i]);
-      } else states[i]!.add(vals[i]);
-    }
-  }
-
   mark(watermark: number, out: Point[]): number {
+    this.runs.begin(out);
     this.emitUpTo(watermark - this.lateness, out);
+    this.runs.finish(out);
     if (this.next === undefined) return -Infinity;
     return addDuration(this.next, this.over, -1);
   }
 
   end(out: Point[]): void {
     if (this.next === undefined) return;
-    while (addDuration(this.next!, this.over, -1) <= this.maxSeen) this.emitBoundary(out);
+    this.runs.begin(out);
+    const last = this.maxSeen;
+    // Boundaries up to the last whose window starts at or before the last point.
+    while (addDuration(this.next, this.over, -1) <= last) {
+      if (this.idle) this.skipIdle(addDuration(last, this.over), out);
+      if (addDuration(this.next, this.over, -1) <= last) this.emitBoundary(out);
+    }
+    this.runs.finish(out);
   }
 }
 
@@ -545,6 +587,7 @@ class Sessions extends Reducing {
           this.s.ctx.drop('late', pointToJson(p));
           continue;
         }
+        this.s.limit.check(this.open.size);
         session = { by: byValues(this.s.by, p), states: newStates(this.s.agg.slots), first: t, last: t, lastPoint: p, closed: false };
         this.open.set(key, session);
         this.insertByStart(session);
@@ -626,10 +669,11 @@ class Sessions extends Reducing {
   }
 }
 
-/** Entries are nearly always appended; a late-but-accepted point is inserted in order (never before `floor`). */
-function insertSorted(entries: Entry[], e: Entry, floor: number): void {
-  let i = entries.length;
-  while (i > floor && entries[i - 1]!.t > e.t) i--;
-  if (i === entries.length) entries.push(e);
-  else entries.splice(i, 0, e);
+
+/** A copy of `p` stamped `at` (`time` first); nested values are copied, since a later stage may change them in place. */
+function withTime(p: Point, at: number): Point {
+  const q: Point = {};
+  q.time = at;
+  for (const k in p) if (k !== 'time') q[k] = typeof p[k] === 'object' && p[k] !== null ? structuredClone(p[k]) : p[k];
+  return q;
 }

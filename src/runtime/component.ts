@@ -247,6 +247,12 @@ export interface ProcInstance {
   /** Processors that must wait (pace) implement this instead of `push`. */
   pushAsync?(batch: Batch, emit: (points: Point[]) => void | Promise<void>): Promise<void>;
   /**
+   * Output too long to give in one call (a run of empty windows across a
+   * long gap): after each push, mark and end, called until it returns false,
+   * each call adding a bounded part to `out`; the event loop runs in between.
+   */
+  more?(out: Point[]): boolean;
+  /**
    * The only change this processor makes to the points it passes on is setting
    * these top-level fields (`[]`: none; it never copies a point). Absent: it
    * may change anything. Lets a sink reuse a source's record text.
@@ -256,6 +262,8 @@ export interface ProcInstance {
 
 export interface SinkInstance {
   write(batch: Batch): void | Promise<void>;
+  /** True once the destination takes no more (a closed stdout): only the branches feeding this sink stop. */
+  readonly done?: boolean;
   /**
    * Text reuse (see {@link SourceInstance.keepText}): points may arrive with
    * their record's text, changed since only by setting the fields `sets`.

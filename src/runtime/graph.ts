@@ -60,6 +60,19 @@ export function newStats(name: string, where: string): NodeStats {
   return { name, where, in: 0, out: 0, drops: {}, dropExamples: {}, warnings: {} };
 }
 
+/**
+ * A pipeline that computes without waiting on I/O (emit into reduce) would
+ * never give the event loop a turn, so Ctrl-C and SIGTERM would never be
+ * seen. Sources yield one turn when this long has passed since the last:
+ * a clock read per batch, a setImmediate a few times a second.
+ */
+const YIELD_EVERY_MS = 50;
+
+/** One turn of the event loop (signal handlers, timers and I/O callbacks run). */
+export function yieldTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** A processor between two nodes. */
 export class ProcNode implements Node {
   private lastMark = -Infinity;
@@ -84,7 +97,7 @@ export class ProcNode implements Node {
     if (this.proc.pushAsync) return guard(this.stats, () => this.proc.pushAsync!(batch, this.emit));
     const out: Point[] = [];
     guard(this.stats, () => this.proc.push(batch, out));
-    return this.emit(out);
+    return this.emitAll(out);
   }
 
   /** Points from branch `input` of a preceding group (multi-input processors). */
@@ -92,14 +105,38 @@ export class ProcNode implements Node {
     this.stats.in += batch.length;
     const out: Point[] = [];
     guard(this.stats, () => (this.proc.pushFrom ? this.proc.pushFrom(input, batch, out) : this.proc.push(batch, out)));
-    return this.emit(out);
+    return this.emitAll(out);
+  }
+
+  /** `out`, then whatever the processor held back (ProcInstance.more), a part at a time. */
+  private emitAll(out: Point[]): Maybe {
+    const r = this.emit(out);
+    return this.proc.more === undefined ? r : then(r, () => this.drainMore());
+  }
+
+  private drainMore(): Maybe {
+    let lastYield = Date.now();
+    const step = (): Maybe => {
+      for (;;) {
+        const part: Point[] = [];
+        const again = guard(this.stats, () => this.proc.more!(part));
+        const r = this.emit(part);
+        if (!again) return r;
+        if (r instanceof Promise) return r.then(step);
+        if (Date.now() - lastYield >= YIELD_EVERY_MS) {
+          lastYield = Date.now();
+          return yieldTurn().then(step);
+        }
+      }
+    };
+    return step();
   }
 
   mark(watermark: number): Maybe {
     const out: Point[] = [];
     const r = this.proc.mark ? guard(this.stats, () => this.proc.mark!(watermark, out)) : undefined;
     const w = typeof r === 'number' ? r : watermark;
-    return then(this.emit(out), () => this.forwardMark(w));
+    return then(this.emitAll(out), () => this.forwardMark(w));
   }
 
   private forwardMark(w: number): Maybe {
@@ -111,7 +148,7 @@ export class ProcNode implements Node {
   end(): Maybe {
     const out: Point[] = [];
     guard(this.stats, () => this.proc.end?.(out));
-    return then(this.emit(out), () => this.next.end());
+    return then(this.emitAll(out), () => this.next.end());
   }
 
   flush(): Maybe {
@@ -145,11 +182,14 @@ export class FanoutNode implements Node {
 }
 
 export class SinkNode implements Node {
-  readonly done = false;
   constructor(
     private readonly sink: SinkInstance,
     private readonly stats: NodeStats,
   ) {}
+
+  get done(): boolean {
+    return this.sink.done === true;
+  }
 
   push(batch: Batch): Maybe {
     this.stats.in += batch.length;
@@ -327,6 +367,7 @@ export class MergeNode {
 /** Drives one source into its first node. */
 export class SourceRunner {
   private lastMark = -Infinity;
+  private lastYield = Date.now();
 
   constructor(
     private readonly source: SourceInstance,
@@ -360,6 +401,14 @@ export class SourceRunner {
   /** Downstream wants nothing more (head): stop waiting for a source that may block on input. */
   private checkDone(): Maybe {
     if (this.next.done) this.detach?.();
+    return this.maybeYield();
+  }
+
+  private maybeYield(): Maybe {
+    const now = Date.now();
+    if (now - this.lastYield < YIELD_EVERY_MS) return;
+    this.lastYield = now;
+    return yieldTurn();
   }
 
   private finished = false;

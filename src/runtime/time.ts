@@ -450,6 +450,28 @@ function epochNumber(n: number, unit: 's' | 'ms'): number | undefined {
   return viaText ?? Math.floor(n * SECOND);
 }
 
+/** Units of epoch numbers; 'auto' tells them apart by magnitude (SPEC §12.3). */
+export type EpochUnit = 's' | 'ms' | 'us' | 'ns' | 'auto';
+
+/** Largest epoch number taken as a time: an int64 nanosecond count (beyond it, a number is not a timestamp). */
+const EPOCH_NUMBER_MAX = 2 ** 63;
+/** The range a JavaScript Date holds (±100,000,000 days). */
+const DATE_MS_MAX = 8.64e15;
+
+/**
+ * An epoch number to epoch milliseconds, or undefined when it is not a time
+ * (not finite, beyond an int64 nanosecond count, or outside a Date's range).
+ * 'auto': seconds below 1e11 in magnitude, milliseconds below 1e14,
+ * microseconds below 1e17, else nanoseconds.
+ */
+export function epochMsFromNumber(n: number, unit: EpochUnit): number | undefined {
+  if (!Number.isFinite(n) || Math.abs(n) >= EPOCH_NUMBER_MAX) return undefined;
+  const a = Math.abs(n);
+  const u = unit !== 'auto' ? unit : a < 1e11 ? 's' : a < 1e14 ? 'ms' : a < 1e17 ? 'us' : 'ns';
+  const ms = u === 's' || u === 'ms' ? epochNumber(n, u) : Math.floor(u === 'us' ? n / 1e3 : n / 1e6);
+  return ms !== undefined && Math.abs(ms) <= DATE_MS_MAX ? ms : undefined;
+}
+
 function zoneOffset(text: string): number | undefined {
   const t = text.toUpperCase();
   if (t === 'Z' || t === 'UTC' || t === 'GMT' || t === 'UT') return 0;
