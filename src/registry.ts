@@ -108,7 +108,7 @@ export class Registry {
       formatNames: () => [...this.formatMap.keys()],
       adapter: (n) => this.adapterMap.get(n),
       adapterNames: () => [...this.adapterMap.keys()],
-      compileExpr: (e) => compileExpr(e as Expr, { now }) as CompiledExpr,
+      compileExpr: (e, mismatches) => compileExpr(e as Expr, { now, mismatches }) as CompiledExpr,
       env,
     };
     return {

@@ -12,10 +12,10 @@ import { SOURCE_TEXT, TimeValue, type Point } from '../runtime/point.js';
 import type { RunContext, SourceOutput } from '../runtime/component.js';
 import type { CompileServices } from '../runtime/defs.js';
 import { compileError, didYouMean, runtimeError } from '../lang/diagnostics.js';
-import { fastParseIso, parseMoment } from '../runtime/time.js';
+import { epochMsFromNumber, fastParseIso, parseMoment, type EpochUnit } from '../runtime/time.js';
 
 export type OnError = 'skip' | 'fail' | 'keep';
-export type TimeUnit = 's' | 'ms';
+export type TimeUnit = EpochUnit;
 
 /** The read options the resolver adds for every `bytes` adapter (SPEC §3). */
 export interface CommonReadOptions {
@@ -26,6 +26,12 @@ export interface CommonReadOptions {
   time_unit: TimeUnit;
   from: number | undefined;
   to: number | undefined;
+}
+
+const EPOCH_UNITS: readonly unknown[] = ['auto', 's', 'ms', 'us', 'ns'];
+
+function isEpochUnit(u: unknown): u is EpochUnit {
+  return EPOCH_UNITS.includes(u);
 }
 
 export function commonReadOptions(opts: Record<string, unknown>): CommonReadOptions {
@@ -39,7 +45,7 @@ export function commonReadOptions(opts: Record<string, unknown>): CommonReadOpti
         : typeof opts.time === 'string' || (Array.isArray(opts.time) && opts.time.length > 0 && opts.time.every((k) => typeof k === 'string'))
           ? (opts.time as string | string[])
           : 'time',
-    time_unit: opts.time_unit === 'ms' ? 'ms' : 's',
+    time_unit: isEpochUnit(opts.time_unit) ? opts.time_unit : 'auto',
     from: typeof opts.from === 'number' ? opts.from : undefined,
     to: typeof opts.to === 'number' ? opts.to : undefined,
   };
@@ -133,11 +139,7 @@ export function parseHttpDate(s: string): number | undefined {
 
 /** Parse a time value read from a record; undefined when it is not a time. */
 export function parseTimeValue(v: unknown, unit: TimeUnit, now: number): number | undefined {
-  if (typeof v === 'number') {
-    if (!Number.isFinite(v)) return undefined;
-    // The small epsilon absorbs float error (1468763984.123 * 1000); digits below a millisecond are truncated.
-    return unit === 'ms' ? Math.floor(v) : Math.floor(v * 1000 + 1e-3);
-  }
+  if (typeof v === 'number') return epochMsFromNumber(v, unit);
   if (typeof v === 'string') {
     const t = fastParseIso(v);
     if (!Number.isNaN(t)) return t;

@@ -74,7 +74,7 @@ export function compileAggregation(named: readonly NamedArg[], ctx: CreateContex
     const expr = arg.value as Expr;
     let value: CompiledFn;
     try {
-      value = compileValue(expr, { now: ctx.now, onCall });
+      value = compileValue(expr, { now: ctx.now, onCall, mismatches: ctx.stats.mismatches });
     } catch (e) {
       // A misspelled reducer: suggest reducers as well as functions.
       if (e instanceof FlumeError && e.diagnostic.code === 'unknown-function') {
@@ -102,7 +102,7 @@ function makeSlot(def: ReducerDef, call: CallExpr, ctx: CreateContext, field: st
     }
     if (param.type === 'value') {
       consts.push(undefined);
-      value = valueArg(arg.value, ctx.now);
+      value = valueArg(arg.value, ctx);
       return;
     }
     const c = constantValue(arg.value);
@@ -124,7 +124,7 @@ function makeSlot(def: ReducerDef, call: CallExpr, ctx: CreateContext, field: st
 }
 
 /** A string literal names a field (`maximum('count')`, §11.21); anything else is an expression. */
-function valueArg(e: Expr, now: number): CompiledFn {
+function valueArg(e: Expr, ctx: CreateContext): CompiledFn {
   if (e.kind === 'literal' && typeof e.value === 'string') {
     const path = splitPath(e.value);
     return path.length === 1 ? (p: Point) => p[path[0]!] : (p: Point) => getPath(p, path);
@@ -134,7 +134,7 @@ function valueArg(e: Expr, now: number): CompiledFn {
     const k = f;
     return (p: Point) => p[k];
   }
-  return compileValue(e, { now });
+  return compileValue(e, { now: ctx.now, mismatches: ctx.stats.mismatches });
 }
 
 /**
