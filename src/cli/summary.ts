@@ -52,7 +52,7 @@ export function explainMismatch(m: TypeMismatchStat, grok: boolean): string {
   const many = m.count !== 1;
   const what =
     m.what === 'comparison'
-      ? `${m.count} comparison${many ? 's' : ''} of ${m.left} with ${m.right} ${many ? 'were' : 'was'} ${m.result} (${m.op})`
+      ? `${m.count} comparison${many ? 's' : ''} of ${m.left} with ${m.right} ${many ? 'were' : 'was'} ${m.result}`
       : `${m.count} arithmetic operation${many ? 's' : ''} on ${m.left} and ${m.right} gave null (${m.op})`;
   return `${what}: ${fixFor(m, grok)}`;
 }
