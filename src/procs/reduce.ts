@@ -48,7 +48,8 @@ export const reduce = defineProc({
     'each result stamped with its window start; empty windows between data are emitted with empty values when ungrouped. ' +
     'With `over`, sliding windows `[e-over, e)` for every `every`-aligned instant `e`, stamped `e-over`. ' +
     'A timeless point in a windowed reduce is dropped and counted (reason `timeless`); a point whose window has closed is dropped and counted (`late`). ' +
-    'With `reset=false` reducers accumulate across windows and every group seen so far is emitted in each window.',
+    'With `reset=false` reducers accumulate across windows (running values); a window emits the groups that had points in it. ' +
+    'A point whose window ended at or before the watermark minus `lateness` is late, even when that window never opened.',
   windowed: true,
   named: { doc: 'output field = reducer call, expression of reducers, constant or template' },
   options: {
@@ -256,7 +257,8 @@ class Tumbling extends Reducing {
       let w = this.current;
       if (!w || t < w.start || t >= w.end) {
         const start = this.startOf(t);
-        if (start < this.closedBefore) {
+        // Late even when its window never opened (SPEC §12.6): it would close at once, after later windows.
+        if (start < this.closedBefore || (t < this.horizon && this.endOf(start) + this.lateness <= this.horizon)) {
           this.s.ctx.drop('late', pointToJson(p));
           continue;
         }
@@ -294,9 +296,19 @@ class Tumbling extends Reducing {
     return nw;
   }
 
-  private newWindow(start: number): Window {
-    return { start, end: this.fast > 0 ? start + this.fast : windowEnd(start, this.every), groups: new Map() };
+  private endOf(start: number): number {
+    return this.fast > 0 ? start + this.fast : windowEnd(start, this.every);
   }
+
+  private newWindow(start: number): Window {
+    return { start, end: this.endOf(start), groups: new Map() };
+  }
+
+  /** The watermark so far: the largest time seen, or a later watermark from upstream. */
+  private get horizon(): number {
+    return Math.max(this.maxSeen, this.lastWatermark);
+  }
+  private lastWatermark = -Infinity;
 
   /** Emit windows whose end + lateness ≤ watermark (`wm` here is already minus lateness). */
   private closeUpTo(wm: number, out: Point[]): void {
@@ -331,12 +343,14 @@ class Tumbling extends Reducing {
   }
 
   private emitWindow(w: Window, out: Point[]): void {
-    const groups = this.reset ? w.groups.values() : this.persistent.values();
+    // With reset=false the window's groups are the persistent ones: running values, only groups with points here.
+    const groups = w.groups.values();
     const window = { start: w.start, end: w.end };
     for (const g of groups) out.push(this.result(w.start, g.by, g.states, g.last, window));
   }
 
   mark(watermark: number, out: Point[]): number {
+    if (watermark > this.lastWatermark) this.lastWatermark = watermark;
     const wm = watermark - this.lateness;
     if (this.open.length > 0 || this.nextEmpty !== undefined) this.closeUpTo(wm, out);
     if (this.open.length > 0) return this.open[0]!.start;
