@@ -82,7 +82,7 @@ export function renderDiagnostic(d: Diagnostic, source?: string, file = '<progra
 }
 
 /** Damerau-free Levenshtein distance, for "did you mean". */
-function distance(a: string, b: string): number {
+export function distance(a: string, b: string): number {
   const m = a.length;
   const n = b.length;
   let prev = Array.from({ length: n + 1 }, (_, j) => j);

@@ -5,7 +5,7 @@
  * the slots' current results.
  */
 import type { CallExpr, Expr } from '../lang/ast.js';
-import { compileError, didYouMean, FlumeError } from '../lang/diagnostics.js';
+import { compileError, didYouMean, distance, FlumeError } from '../lang/diagnostics.js';
 import { compileValue, constantValue, fieldPathOf, type CompiledFn } from '../lang/expr.js';
 import { builtinFunctions } from '../lang/functions.js';
 import type { CreateContext, NamedArg } from '../runtime/defs.js';
@@ -47,7 +47,18 @@ function arityOf(def: ReducerDef): [number, number] {
   return [required, total];
 }
 
-export function compileAggregation(named: readonly NamedArg[], ctx: CreateContext, stageName: string): Aggregation {
+/**
+ * `reduce(n=count(), evry='1m')` adds a field `evry` rather than windowing: a
+ * constant output whose name is one edit away from an option of the stage
+ * gets a did-you-mean warning (the run goes on: the field may be meant).
+ */
+function warnOptionLookalike(name: string, options: readonly string[], ctx: CreateContext): void {
+  if (name.length < 3 || options.includes(name)) return;
+  const option = options.find((o) => distance(name, o) === 1);
+  if (option !== undefined) ctx.warn('option-lookalike', `\`${name}=\` sets a field \`${name}\`; did you mean the option \`${option}\`?`);
+}
+
+export function compileAggregation(named: readonly NamedArg[], ctx: CreateContext, options: readonly string[]): Aggregation {
   const slots: Slot[] = [];
   const results: unknown[] = [];
   const assignments: Assignment[] = [];
@@ -85,9 +96,9 @@ export function compileAggregation(named: readonly NamedArg[], ctx: CreateContex
       throw e;
     }
     const constant = used.length === 0 && constantValue(expr).ok;
+    if (constant) warnOptionLookalike(arg.name, options, ctx);
     assignments.push({ name: arg.name, path: splitPath(arg.name), value, slots: used, constant });
   }
-  void stageName;
   return { slots, assignments, results };
 }
 
