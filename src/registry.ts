@@ -89,6 +89,10 @@ export class Registry {
   stage(name: string): StageDef | undefined {
     return this.stages.get(name);
   }
+  /** A name defined by an rc file (a function, program text or fragment; stages made with define* are stages). */
+  alias(name: string): AliasFn | StageDef | undefined {
+    return this.aliases.get(name);
+  }
   reducer(name: string): ReducerDef | undefined {
     return this.reducerMap.get(name);
   }

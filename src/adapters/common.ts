@@ -155,11 +155,26 @@ export function parseTimeValue(v: unknown, unit: TimeUnit, now: number): number 
   return undefined;
 }
 
+/**
+ * on_error='fail' met a bad record part way through a batch: the good points
+ * before it still go downstream, then the run stops with `cause`.
+ */
+export class FailedAfter extends Error {
+  constructor(
+    readonly good: Point[],
+    override readonly cause: unknown,
+  ) {
+    super('failed after some good points');
+  }
+}
+
 export interface TimeMoverOptions {
   /** Stamp points lacking the field with this (live sources stamp on arrival, SPEC §2). */
   arrival?: () => number;
   /** The parser keeps record texts (Parser.keepText): a point with one has its time read already. */
   keptText?: boolean;
+  /** A failing record throws {@link FailedAfter} holding the points before it (RecordDecoder sends them on first). */
+  keepGoodOnFail?: boolean;
 }
 
 /**
@@ -216,7 +231,13 @@ export function makeTimeMover(
       if (t === undefined) {
         const line = haveLines ? lines[i]! : typeof p._line === 'number' ? p._line : 0;
         const kept: Point[] = [];
-        errors.malformed(line, JSON.stringify(p), `unparseable time ${clip(JSON.stringify(v) ?? String(v))} in field \`${name}\``, kept);
+        try {
+          errors.malformed(line, JSON.stringify(p), `unparseable time ${clip(JSON.stringify(v) ?? String(v))} in field \`${name}\``, kept);
+        } catch (e) {
+          if (!options.keepGoodOnFail) throw e;
+          batch.length = w;
+          throw new FailedAfter(batch, e);
+        }
         // keep mode yields at most one record per point, so writing at w (≤ i) never overtakes unread points.
         for (const k of kept) batch[w++] = k;
         continue;
@@ -287,17 +308,37 @@ export class RecordDecoder {
     const time = o.common.time;
     if (typeof time === 'string' && !time.includes('.')) this.parser.timeField?.(time);
     if (o.keepText !== undefined) this.parser.keepText?.(o.keepText);
-    this.move = makeTimeMover(o.common.time, o.common.time_unit, o.ctx.now, errors, { arrival: o.arrival, keptText: o.keepText !== undefined });
+    this.move = makeTimeMover(o.common.time, o.common.time_unit, o.ctx.now, errors, {
+      arrival: o.arrival,
+      keptText: o.keepText !== undefined,
+      keepGoodOnFail: true,
+    });
     this.range = filterRange(o.common.from, o.common.to);
     this.strip = o.stripAnsi === true;
   }
 
+  /**
+   * on_error='fail' stopped at a bad record: thrown by the next feed or end,
+   * after the points before it were returned (and so written) first.
+   */
+  private failure: unknown;
+
+  private throwIfFailed(): void {
+    if (this.failure !== undefined) throw this.failure;
+  }
+
   /** Decode and parse a chunk (bytes or already-decoded text); returns the finished points. */
   feed(chunk: Uint8Array | string): Point[] {
+    this.throwIfFailed();
     const out: Point[] = [];
-    if (typeof chunk === 'string') this.parse(chunk, out);
-    else if (chunk.length <= PIECE) this.parse(this.decode(chunk), out);
-    else for (let i = 0; i < chunk.length; i += PIECE) this.parse(this.decode(chunk.subarray(i, i + PIECE)), out);
+    try {
+      if (typeof chunk === 'string') this.parse(chunk, out);
+      else if (chunk.length <= PIECE) this.parse(this.decode(chunk), out);
+      else for (let i = 0; i < chunk.length; i += PIECE) this.parse(this.decode(chunk.subarray(i, i + PIECE)), out);
+    } catch (e) {
+      // Parsers push records in order and throw at the bad one: `out` holds the good ones before it.
+      this.failure = e;
+    }
     return this.finish(out);
   }
 
@@ -308,15 +349,26 @@ export class RecordDecoder {
 
   /** End of this input: flush the decoder and a final unterminated record. */
   end(): Point[] {
+    this.throwIfFailed();
     let text = this.utf8.decode();
     if (this.strip) {
       text = stripAnsi(this.ansiCarry + text);
       this.ansiCarry = '';
     }
     const out: Point[] = [];
-    if (text.length > 0) this.parser.push(text, out);
-    this.parser.end(out);
+    try {
+      if (text.length > 0) this.parser.push(text, out);
+      this.parser.end(out);
+    } catch (e) {
+      this.failure = e;
+    }
     return this.finish(out);
+  }
+
+  /** End of input: push the last points, then stop the run if on_error='fail' met a bad record. */
+  async endInto(out: SourceOutput): Promise<void> {
+    await pushBatch(out, this.end());
+    this.throwIfFailed();
   }
 
   /**
@@ -336,7 +388,15 @@ export class RecordDecoder {
 
   private finish(out: Point[]): Point[] {
     const lines = this.lines;
-    let batch = this.move(out, lines);
+    let batch: Point[];
+    try {
+      batch = this.move(out, lines);
+    } catch (e) {
+      if (!(e instanceof FailedAfter)) throw e;
+      // A bad time comes before any parse failure in this batch: it is the one to report.
+      this.failure = e.cause;
+      batch = e.good;
+    }
     lines.length = 0;
     if (this.range !== undefined && batch.length > 0) batch = this.range(batch);
     return batch;

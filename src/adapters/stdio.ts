@@ -256,7 +256,7 @@ class StdioSource implements SourceInstance {
         throw runtimeError('read-error', `cannot read ${file}: ${errnoMessage(e)}`);
       }
       if (n === 0) {
-        await pushBatch(out, dec.end());
+        await dec.endInto(out);
         return;
       }
       const batch = dec.feed(buf.subarray(0, n));
@@ -308,7 +308,7 @@ class StdioSource implements SourceInstance {
       if (where !== '') src.destroy();
       gunzip?.destroy();
     }
-    await pushBatch(out, dec.end());
+    await dec.endInto(out);
   }
 
   /**
@@ -358,7 +358,7 @@ class StdioSource implements SourceInstance {
             pos += r.bytesRead;
             await pushBatch(out, dec.feed(buf.subarray(0, r.bytesRead)));
           }
-          await pushBatch(out, dec.end());
+          await dec.endInto(out);
           await fh.close();
           fh = next;
           st = await fh.stat();
@@ -367,7 +367,7 @@ class StdioSource implements SourceInstance {
           continue;
         }
         if (now !== undefined && now.size < pos) {
-          await pushBatch(out, dec.end());
+          await dec.endInto(out);
           st = now;
           pos = 0;
           dec = this.decoder(file);
