@@ -593,10 +593,12 @@ export const stdio = defineAdapter({
   name: 'stdio',
   summary: 'Standard input and output, files and globs (gzip, follow/tail -F).',
   description:
-    'Reading: `file` names a file or a glob (`logs/*.jsonl`); several files are read one after another in sorted ' +
-    'order; `-` or no file is stdin. The format defaults from the extension (`.csv`, `.json`, `.jsonl`/`.ndjson`, ' +
+    'Reading: `file` names a file, a glob (`logs/*.jsonl`) or a list of them; `-` or no file is stdin. Several files ' +
+    'are merged into one time-ordered stream (each file in time order, as logs are), with one bounded buffer per file; ' +
+    "`order='files'` reads them one after another instead (globs in sorted order). The format defaults from the " +
+    'extension of the (first) file (`.csv`, `.json`, `.jsonl`/`.ndjson`, ' +
     '`.log`/`.txt` as text, else jsonl; `.gz` is looked through and decompressed). `follow=true` keeps reading ' +
-    'appended data like `tail -F` (with a glob, the last file is followed), survives rotation (a new file at the ' +
+    'appended data like `tail -F` (every matching file is followed), survives rotation (a new file at the ' +
     'path) and truncation, and stops with the run (Ctrl-C). Followed data is live: points without the time field ' +
     'are stamped on arrival (unless `time=null`), and the watermark advances with the clock while idle. A missing ' +
     'file, or a glob matching nothing, is an error (exit 1). While stderr is a terminal, a file read that takes more than a ' +
