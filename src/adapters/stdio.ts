@@ -89,9 +89,9 @@ function errnoMessage(e: unknown): string {
 
 /**
  * Read buffer per file when several are merged (SPEC §12.4): the buffers of
- * all files together stay near this, each between 16 KB and {@link CHUNK}.
+ * all files together stay near this, each between 4 KB and {@link CHUNK}.
  */
-const MERGE_BUFFERS = 32 * 1024 * 1024;
+const MERGE_BUFFERS = 8 * 1024 * 1024;
 /** Beyond this many merged files, each read opens and closes its file (no descriptor is held). */
 const MAX_OPEN_MERGED = 128;
 
@@ -201,7 +201,7 @@ class StdioSource implements SourceInstance {
       return;
     }
     if (files.length > 1 && p.order === 'time') {
-      const chunk = Math.max(16 * 1024, Math.min(CHUNK, Math.floor(MERGE_BUFFERS / files.length)));
+      const chunk = Math.max(4 * 1024, Math.min(CHUNK, Math.floor(MERGE_BUFFERS / files.length)));
       const reopen = files.length > MAX_OPEN_MERGED;
       await mergeFilesByTime(files, (f, o) => this.readFile(f, o, { chunk, reopen }), out, this.ctx.signal);
       return;

@@ -58,9 +58,8 @@ function legend(data: ChartData, color: boolean): string {
   const first = data.type === 'point' ? '●' : '─';
   return data.series
     .map((s, i) => {
-      if (color) return paint('■', i, true) + ' ' + s.name;
-      // Bars name their series on each row: the legend only lists them.
-      if (data.type === 'bar') return s.name;
+      // Bars name their series on each row, so one block glyph serves them all.
+      if (color || data.type === 'bar') return paint('■', i, color) + ' ' + s.name;
       return `${i === 0 ? first : markOf(i, '')} ${s.name}`;
     })
     .join('   ');
