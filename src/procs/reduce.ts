@@ -404,6 +404,17 @@ class Sliding extends Reducing {
       else if (t < this.lastEmitted()) {
         this.s.ctx.drop('late', pointToJson(p));
         continue;
+      } else if (t < this.maxSeen) {
+        // Before the first window to come (SPEC §12.6): its first window is still open only while
+        // nothing was emitted and lateness covers it; then results start there, else it is late.
+        const first = windowEnd(this.startOf(t), this.every);
+        if (first < this.next) {
+          if (this.emitted !== -Infinity || first + this.lateness <= this.maxSeen) {
+            this.s.ctx.drop('late', pointToJson(p));
+            continue;
+          }
+          this.next = first;
+        }
       }
       if (t > this.maxSeen) {
         this.maxSeen = t;
