@@ -24,23 +24,55 @@ function rng(seed) {
 
 /** Write `lines` lines to `file` (or stdout); resolves when flushed. */
 export async function generate(file, lines = 1_000_000) {
-  const out = file === undefined || file === '-' ? process.stdout : createWriteStream(file);
   const rand = rng(20160101);
-  const BLOCK = 10_000;
-  for (let i = 0; i < lines; ) {
-    let s = '';
-    const n = Math.min(BLOCK, lines - i);
-    for (let k = 0; k < n; k++, i++) {
-      const name = NAMES[Math.floor(rand() * 10)];
-      const v = Math.floor(rand() * 100_000) / 100;
-      s += '{"time":"' + new Date(START + i).toISOString() + '","name":"' + name + '","v":' + v + '}\n';
-    }
-    if (!out.write(s)) await new Promise((r) => out.once('drain', r));
-  }
-  if (out !== process.stdout) await new Promise((r, j) => out.end((e) => (e ? j(e) : r())));
+  await writeBlocks(file, lines, (i) => {
+    const name = NAMES[Math.floor(rand() * 10)];
+    const v = Math.floor(rand() * 100_000) / 100;
+    return '{"time":"' + new Date(START + i).toISOString() + '","name":"' + name + '","v":' + v + '}\n';
+  });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const lines = process.argv[3] === undefined ? 1_000_000 : Number(process.argv[3]);
   await generate(process.argv[2], lines);
+}
+
+export const STEPS = ['visit', 'signup', 'verify', 'buy'];
+
+/**
+ * Workload 9's data: `lines` events of `users` users, 100 ms apart (so the
+ * file spans more than a day and `within='1d'` matters), each
+ * `{"time":…,"user":"u123","event":"visit"}` with the events weighted
+ * 40/30/20/10 % over STEPS. Seeded: the same file on every machine.
+ */
+export async function generateEvents(file, lines, users) {
+  const rand = rng(1919);
+  await writeBlocks(file, lines, (i) => {
+    const user = 'u' + Math.floor(rand() * users);
+    const x = rand();
+    const event = STEPS[x < 0.4 ? 0 : x < 0.7 ? 1 : x < 0.9 ? 2 : 3];
+    return '{"time":"' + new Date(START + i * 100).toISOString() + '","user":"' + user + '","event":"' + event + '"}\n';
+  });
+}
+
+/** Workload 10's data: `lines` requests 1 ms apart, `{"time":…,"url":"/p17"}`, 1,000 URLs with skewed (squared uniform) popularity. */
+export async function generateUrls(file, lines) {
+  const rand = rng(4242);
+  await writeBlocks(file, lines, (i) => {
+    const r = rand();
+    return '{"time":"' + new Date(START + i).toISOString() + '","url":"/p' + Math.floor(r * r * 1000) + '"}\n';
+  });
+}
+
+/** Write line(0) … line(lines-1) to `file` (or stdout for undefined or '-'); resolves when flushed. */
+async function writeBlocks(file, lines, line) {
+  const out = file === undefined || file === '-' ? process.stdout : createWriteStream(file);
+  const BLOCK = 10_000;
+  for (let i = 0; i < lines; ) {
+    let s = '';
+    const n = Math.min(BLOCK, lines - i);
+    for (let k = 0; k < n; k++, i++) s += line(i);
+    if (!out.write(s)) await new Promise((r) => out.once('drain', r));
+  }
+  if (out !== process.stdout) await new Promise((r, j) => out.end((e) => (e ? j(e) : r())));
 }

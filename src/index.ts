@@ -263,3 +263,4 @@ export const count_unique = r('count_unique');
 export const values = r('values');
 export const rate = r('rate');
 export const iterate = r('iterate');
+export const top = r('top');

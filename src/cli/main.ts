@@ -116,6 +116,29 @@ async function runProgram(text: string, file: string, opts: CliOptions): Promise
   process.stdout.write('', () => process.exit(code));
 }
 
+/** `flume test [--rc file | --no-rc] <files…>`: users' pipeline tests (SPEC §17.2), with their rc aliases. */
+async function testCommand(args: string[]): Promise<void> {
+  const files: string[] = [];
+  let rc: string | false | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--no-rc') rc = false;
+    else if (a === '--rc' && i + 1 < args.length) rc = args[++i]!;
+    else if (a.startsWith('-')) fail(`flume test: unknown option ${a} (usage: flume test [--rc file | --no-rc] <files…>)`, 2);
+    else files.push(a);
+  }
+  if (files.length === 0) fail('flume test: name the test files (usage: flume test [--rc file | --no-rc] <files…>)', 2);
+  let reg: Registry;
+  try {
+    reg = await loadRegistry({ rc });
+  } catch (e) {
+    fail(e instanceof FlumeError ? renderDiagnostic(e.diagnostic) : String(e), 2);
+  }
+  const { runTestFiles } = await import('./spec.js');
+  const code = await runTestFiles(files, reg, (line) => process.stdout.write(line + '\n'));
+  process.stdout.write('', () => process.exit(code));
+}
+
 function render(e: unknown, text: string, file: string, opts: CliOptions): string {
   if (e instanceof FlumeError) return renderDiagnostic(e.diagnostic, text, file);
   const err = e as Error;
@@ -151,6 +174,7 @@ function helpRc(argv: string[]): string | false | undefined {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  if (argv[2] === 'test') return testCommand(argv.slice(3));
   const help = helpIndex(argv);
   if (help >= 0) {
     const rc = helpRc(argv);
@@ -185,7 +209,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('-q, --quiet', 'hide the end-of-run drop summary')
     .option('--now <moment>', 'fix :now: (reproducible runs); live points are paced from it')
     .addOption(new Option('-v, --version', 'print the version').default(false))
-    .addHelpText('after', () => `\nflume help          lists sources, processors, sinks, reducers, adapters and formats\nflume help <name>   documents one of them\n\nEnvironment: FLUME_<ADAPTER>_<OPTION> sets adapter option defaults; FLUME_PROGRAM or FLUME_PROGRAM_FILE give the program when none is on the command line.`)
+    .addHelpText('after', () => `\nflume help          lists sources, processors, sinks, reducers, adapters and formats\nflume help <name>   documents one of them\nflume test <files>  runs pipeline tests written in markdown (see the README)\n\nEnvironment: FLUME_<ADAPTER>_<OPTION> sets adapter option defaults; FLUME_PROGRAM or FLUME_PROGRAM_FILE give the program when none is on the command line.`)
     .showSuggestionAfterError(true);
   cmd.parse(argv);
   const opts = cmd.opts<CliOptions & { version: boolean }>();

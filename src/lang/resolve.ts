@@ -376,6 +376,15 @@ class Resolver {
         fn.fields = fieldsRead(expr);
         return fn;
       }
+      case 'ast':
+        return value.kind === 'literal' && typeof value.value === 'string' ? reparse(value.value, value.span) : value;
+      case 'exprs': {
+        const items = value.kind === 'list' ? value.items : [value];
+        return items.map((item) => {
+          const text = item.kind === 'literal' && typeof item.value === 'string' ? item.value : this.program.source.slice(item.span.start, item.span.end);
+          return { eval: this.convert(name, { ...spec, type: 'expr' }, item, stage) as CompiledExpr, text };
+        });
+      }
       case 'field': {
         const f = fieldPathOf(value);
         if (f === undefined) throw bad('must be a field name');
@@ -397,6 +406,7 @@ class Resolver {
         const text = value.kind === 'duration' ? value.text : constantOf(value);
         if (typeof text !== 'string' && typeof text !== 'number') throw bad('must be a duration such as 5m or \'1 hour\'');
         const d = parseDuration(text);
+        if (d && spec.allowZero && d.ms === 0 && d.months === 0) return d;
         if (!d || (d.ms <= 0 && d.months <= 0 && !name.startsWith('late') && name !== 'within' && name !== 'align')) {
           if (d && (name === 'lateness' || name === 'within')) return d;
           throw bad(`is not a valid duration: ${JSON.stringify(text)}`);

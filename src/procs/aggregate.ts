@@ -126,6 +126,7 @@ function makeSlot(def: ReducerDef, call: CallExpr, ctx: CreateContext, field: st
   try {
     factory = def.create(consts, {
       mismatch: (v) => ctx.drop('type-mismatch', `${def.name}: ${JSON.stringify(v)}`),
+      approximate: (message) => ctx.warn('approximate', message),
     });
   } catch (e) {
     throw compileError('bad-reducer', `${def.name}: ${(e as Error).message}`, call.span);

@@ -22,6 +22,8 @@ import { diff } from './diff.js';
 import { pace } from './pace.js';
 import { reorder } from './reorder.js';
 import { merge } from './merge.js';
+import { funnel } from './funnel.js';
+import { alarm } from './alarm.js';
 import { write } from './write.js';
 import { chart } from './chart.js';
 import { barchart } from './barchart.js';
@@ -32,6 +34,7 @@ export const procs: readonly StageDef[] = [
   emit, read, seq,
   filter, put, keep, remove, rename, head, tail, skip, uniq, sort, reduce, split,
   join, union, intersect, diff, pace, reorder, merge,
+  funnel, alarm,
   write,
   chart, barchart, linechart, timechart,
 ];

@@ -49,12 +49,19 @@ export const reduce = defineProc({
     'With `over`, sliding windows `[e-over, e)` for every `every`-aligned instant `e`, stamped `e-over`. ' +
     'A timeless point in a windowed reduce is dropped and counted (reason `timeless`); a point whose window has closed is dropped and counted (`late`). ' +
     'With `reset=false` reducers accumulate across windows (running values); a window emits the groups that had points in it. ' +
-    'A point whose window ended at or before the watermark minus `lateness` is late, even when that window never opened.',
+    'A point whose window ended at or before the watermark minus `lateness` is late, even when that window never opened. ' +
+    "With `gap`, session windows: a group's session lasts while its points come less than `gap` apart (by event time; live, by the " +
+    'watermark), and gives one result stamped with its first point; results come in order of those stamps.',
   windowed: true,
   named: { doc: 'output field = reducer call, expression of reducers, constant or template' },
   options: {
     every: { type: 'duration', nullable: true, doc: "window length ('1m', '1h', '1d', calendar '1M'/'1y'); none: one result at end of stream" },
     over: { type: 'duration', nullable: true, doc: 'sliding window length; results every `every`, each covering the preceding `over`' },
+    gap: {
+      type: 'duration',
+      nullable: true,
+      doc: "session windows: a group's session ends when none of its points comes for this long; one result per session, stamped with its first point's time",
+    },
     by: { type: 'fields', default: [], doc: 'group by these fields (bare or quoted, nested paths allowed)' },
     reset: { type: 'boolean', default: true, doc: 'false: reducers accumulate across windows (running totals)' },
     align: {
@@ -104,7 +111,12 @@ export const reduce = defineProc({
     const align = parseAlign(opts['align'] as string);
     if (every && every.ms <= 0 && every.months <= 0) throw compileError('bad-option', '`every` must be longer than zero');
     if (over && !every) throw compileError('bad-option', '`over` needs `every` (results are produced every `every`)');
+    const gap = opts.gap;
     const shape: Shape = { agg, by, partial, merge, ctx };
+    if (gap) {
+      if (every) throw compileError('bad-option', '`every` and `gap` cannot be combined: `gap` makes session windows, `every` fixed ones');
+      return new Sessions(shape, gap, lateness);
+    }
     if (!every) return new WholeStream(shape);
     if (over) return new Sliding(shape, every, over, align, lateness);
     return new Tumbling(shape, every, align, lateness, opts['reset'] !== false);
@@ -501,6 +513,141 @@ class Sliding extends Reducing {
   end(out: Point[]): void {
     if (this.next === undefined) return;
     while (addDuration(this.next!, this.over, -1) <= this.maxSeen) this.emitBoundary(out);
+  }
+}
+
+interface Session {
+  by: unknown[];
+  states: ReducerState[];
+  first: number;
+  last: number;
+  lastPoint: Point;
+  closed: boolean;
+}
+
+/**
+ * Session windows (`gap`). Open sessions sit in a map kept in order of their
+ * latest point (a session is moved to the end when it gets a later point), so
+ * the ones to close are at its front; all sessions also sit in a list in order
+ * of their first point, from which closed ones are emitted as long as no open
+ * session started before them, so results come in time order.
+ */
+class Sessions extends Reducing {
+  private readonly open = new Map<unknown, Session>();
+  private readonly byStart: Session[] = [];
+  private head = 0;
+  private maxSeen = -Infinity;
+
+  constructor(
+    s: Shape,
+    private readonly gap: Duration,
+    private readonly lateness: number,
+  ) {
+    super(s);
+  }
+
+  private endOf(t: number): number {
+    return addDuration(t, this.gap);
+  }
+
+  push(batch: Point[], out: Point[]): void {
+    for (let i = 0; i < batch.length; i++) {
+      const p = batch[i]!;
+      const t = p.time;
+      if (t === undefined) {
+        this.s.ctx.drop('timeless', pointToJson(p));
+        continue;
+      }
+      const key = this.keyOf ? this.keyOf(p) : null;
+      let session = this.open.get(key);
+      if (session && t >= this.endOf(session.last)) {
+        this.close(key, session);
+        session = undefined;
+      }
+      if (!session) {
+        // A point alone would make a session that closed already: it is late.
+        if (this.endOf(t) + this.lateness <= this.maxSeen) {
+          this.s.ctx.drop('late', pointToJson(p));
+          continue;
+        }
+        session = { by: byValues(this.s.by, p), states: newStates(this.s.agg.slots), first: t, last: t, lastPoint: p, closed: false };
+        this.open.set(key, session);
+        this.insertByStart(session);
+      } else if (t < session.first) {
+        session.first = t;
+        this.reposition(session);
+      }
+      this.feed(session.states, p);
+      if (t >= session.last) {
+        session.last = t;
+        session.lastPoint = p;
+        if (this.open.size > 1) {
+          this.open.delete(key);
+          this.open.set(key, session);
+        }
+      }
+      if (t > this.maxSeen) {
+        this.maxSeen = t;
+        this.closeUpTo(t - this.lateness, out);
+      }
+    }
+  }
+
+  mark(watermark: number, out: Point[]): number {
+    const cutoff = watermark - this.lateness;
+    this.closeUpTo(cutoff, out);
+    const front = this.byStart[this.head];
+    const next = Number.isFinite(cutoff) ? addDuration(cutoff, this.gap, -1) : cutoff;
+    return front ? Math.min(front.first, next) : next;
+  }
+
+  end(out: Point[]): void {
+    for (const [key, session] of this.open) this.close(key, session);
+    this.release(out);
+  }
+
+  private close(key: unknown, session: Session): void {
+    session.closed = true;
+    this.open.delete(key);
+  }
+
+  /** Close every session whose end is at or before `cutoff`, then emit what can go out in order. */
+  private closeUpTo(cutoff: number, out: Point[]): void {
+    for (const [key, session] of this.open) {
+      if (this.endOf(session.last) > cutoff) break;
+      this.close(key, session);
+    }
+    this.release(out);
+  }
+
+  private release(out: Point[]): void {
+    const list = this.byStart;
+    while (this.head < list.length && list[this.head]!.closed) {
+      const session = list[this.head++]!;
+      out.push(this.result(session.first, session.by, session.states, session.lastPoint));
+    }
+    if (this.head > 1024 && this.head * 2 > list.length) {
+      list.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+
+  /** Sessions start in time order but for points accepted late: those are placed by a short scan from the end. */
+  private insertByStart(session: Session): void {
+    const list = this.byStart;
+    let i = list.length;
+    while (i > this.head && list[i - 1]!.first > session.first) i--;
+    list.splice(i, 0, session);
+  }
+
+  private reposition(session: Session): void {
+    const list = this.byStart;
+    let i = list.indexOf(session, this.head);
+    while (i > this.head && list[i - 1]!.first > session.first) {
+      list[i] = list[i - 1]!;
+      i--;
+    }
+    list[i] = session;
   }
 }
 

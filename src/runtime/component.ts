@@ -13,6 +13,8 @@ import type { Clock } from './clock.js';
  * - duration: {@link Duration}
  * - moment: epoch milliseconds (relative phrases resolved against :now:)
  * - expr: {@link CompiledExpr} (a string literal is parsed as an expression)
+ * - exprs: a list of {@link LabelledExpr} (each item an expression, or a string parsed as one)
+ * - ast: an expression left uncompiled, as its syntax tree (a string is parsed), for a stage that compiles it its own way
  * - field: a dotted field name (bare `name` or quoted `'name'`)
  * - fields: a list of dotted field names (a single one is accepted too)
  * - regex: a RegExp (from `/re/` or a string)
@@ -29,6 +31,8 @@ export type OptionType =
   | 'duration'
   | 'moment'
   | 'expr'
+  | 'exprs'
+  | 'ast'
   | 'field'
   | 'fields'
   | 'regex'
@@ -44,6 +48,8 @@ export interface OptionSpec {
   choices?: readonly string[];
   /** Also accept null (e.g. `time=null`). */
   nullable?: boolean;
+  /** A duration that may be zero (durations must be longer than zero otherwise). */
+  allowZero?: boolean;
 }
 
 export type OptionSchema = Record<string, OptionSpec>;
@@ -60,6 +66,9 @@ export interface OptionValueTypes {
   duration: Duration;
   moment: number;
   expr: CompiledExpr;
+  exprs: LabelledExpr[];
+  /** The expression's syntax tree (src/lang/ast.ts Expr): opaque to the runtime. */
+  ast: unknown;
   field: string;
   fields: string[];
   regex: RegExp;
@@ -112,6 +121,12 @@ export interface TypeMismatchStat {
   /** What the operator gave: 'false', 'true' or 'null'. */
   result: string;
   count: number;
+}
+
+/** A compiled expression with its text as written (for names in output and messages). */
+export interface LabelledExpr {
+  eval: CompiledExpr;
+  text: string;
 }
 
 export interface Example {
