@@ -8,6 +8,7 @@
  */
 import type { SourceOutput } from '../runtime/component.js';
 import type { Point } from '../runtime/point.js';
+import { MinHeap } from '../runtime/heap.js';
 
 /** Points the merge gathers before pushing them downstream as one batch. */
 const OUT_BATCH = 4096;
@@ -73,58 +74,6 @@ class FileQueue {
   }
 }
 
-/** Min-heap of files by head time; ties go to the file listed first. */
-class Heap {
-  private readonly items: FileQueue[] = [];
-
-  get size(): number {
-    return this.items.length;
-  }
-
-  private less(a: FileQueue, b: FileQueue): boolean {
-    const ta = a.headTime();
-    const tb = b.headTime();
-    return ta < tb || (ta === tb && a.index < b.index);
-  }
-
-  peek(): FileQueue | undefined {
-    return this.items[0];
-  }
-
-  push(q: FileQueue): void {
-    const a = this.items;
-    a.push(q);
-    let i = a.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!this.less(a[i]!, a[parent]!)) break;
-      [a[i], a[parent]] = [a[parent]!, a[i]!];
-      i = parent;
-    }
-  }
-
-  pop(): FileQueue | undefined {
-    const a = this.items;
-    const top = a[0];
-    const last = a.pop();
-    if (a.length > 0 && last !== undefined) {
-      a[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < a.length && this.less(a[l]!, a[m]!)) m = l;
-        if (r < a.length && this.less(a[r]!, a[m]!)) m = r;
-        if (m === i) break;
-        [a[i], a[m]] = [a[m]!, a[i]!];
-        i = m;
-      }
-    }
-    return top;
-  }
-}
-
 /** True when `q`'s head goes before `other`'s (ties to the file listed first). */
 function before(q: FileQueue, other: FileQueue | undefined): boolean {
   if (other === undefined) return true;
@@ -159,7 +108,8 @@ export async function mergeFilesByTime(files: readonly string[], readOne: ReadOn
   };
   signal.addEventListener('abort', stopAll, { once: true });
   try {
-    const heap = new Heap();
+    // Files by head time; ties go to the file listed first.
+    const heap = new MinHeap<FileQueue>((a, b) => before(a, b));
     for (const q of queues) if (await q.next()) heap.push(q);
     let batch: Point[] = [];
     while (heap.size > 0 && !isStopped()) {
