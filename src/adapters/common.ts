@@ -12,10 +12,10 @@ import { SOURCE_TEXT, TimeValue, type Point } from '../runtime/point.js';
 import type { RunContext, SourceOutput } from '../runtime/component.js';
 import type { CompileServices } from '../runtime/defs.js';
 import { compileError, didYouMean, runtimeError } from '../lang/diagnostics.js';
-import { fastParseIso, parseMoment } from '../runtime/time.js';
+import { epochMsFromNumber, fastParseIso, parseMoment, type EpochUnit } from '../runtime/time.js';
 
 export type OnError = 'skip' | 'fail' | 'keep';
-export type TimeUnit = 's' | 'ms';
+export type TimeUnit = EpochUnit;
 
 /** The read options the resolver adds for every `bytes` adapter (SPEC §3). */
 export interface CommonReadOptions {
@@ -26,6 +26,12 @@ export interface CommonReadOptions {
   time_unit: TimeUnit;
   from: number | undefined;
   to: number | undefined;
+}
+
+const EPOCH_UNITS: readonly unknown[] = ['auto', 's', 'ms', 'us', 'ns'];
+
+function isEpochUnit(u: unknown): u is EpochUnit {
+  return EPOCH_UNITS.includes(u);
 }
 
 export function commonReadOptions(opts: Record<string, unknown>): CommonReadOptions {
@@ -39,7 +45,7 @@ export function commonReadOptions(opts: Record<string, unknown>): CommonReadOpti
         : typeof opts.time === 'string' || (Array.isArray(opts.time) && opts.time.length > 0 && opts.time.every((k) => typeof k === 'string'))
           ? (opts.time as string | string[])
           : 'time',
-    time_unit: opts.time_unit === 'ms' ? 'ms' : 's',
+    time_unit: isEpochUnit(opts.time_unit) ? opts.time_unit : 'auto',
     from: typeof opts.from === 'number' ? opts.from : undefined,
     to: typeof opts.to === 'number' ? opts.to : undefined,
   };
@@ -133,11 +139,7 @@ export function parseHttpDate(s: string): number | undefined {
 
 /** Parse a time value read from a record; undefined when it is not a time. */
 export function parseTimeValue(v: unknown, unit: TimeUnit, now: number): number | undefined {
-  if (typeof v === 'number') {
-    if (!Number.isFinite(v)) return undefined;
-    // The small epsilon absorbs float error (1468763984.123 * 1000); digits below a millisecond are truncated.
-    return unit === 'ms' ? Math.floor(v) : Math.floor(v * 1000 + 1e-3);
-  }
+  if (typeof v === 'number') return epochMsFromNumber(v, unit);
   if (typeof v === 'string') {
     const t = fastParseIso(v);
     if (!Number.isNaN(t)) return t;
@@ -153,11 +155,26 @@ export function parseTimeValue(v: unknown, unit: TimeUnit, now: number): number 
   return undefined;
 }
 
+/**
+ * on_error='fail' met a bad record part way through a batch: the good points
+ * before it still go downstream, then the run stops with `cause`.
+ */
+export class FailedAfter extends Error {
+  constructor(
+    readonly good: Point[],
+    override readonly cause: unknown,
+  ) {
+    super('failed after some good points');
+  }
+}
+
 export interface TimeMoverOptions {
   /** Stamp points lacking the field with this (live sources stamp on arrival, SPEC §2). */
   arrival?: () => number;
   /** The parser keeps record texts (Parser.keepText): a point with one has its time read already. */
   keptText?: boolean;
+  /** A failing record throws {@link FailedAfter} holding the points before it (RecordDecoder sends them on first). */
+  keepGoodOnFail?: boolean;
 }
 
 /**
@@ -214,7 +231,13 @@ export function makeTimeMover(
       if (t === undefined) {
         const line = haveLines ? lines[i]! : typeof p._line === 'number' ? p._line : 0;
         const kept: Point[] = [];
-        errors.malformed(line, JSON.stringify(p), `unparseable time ${clip(JSON.stringify(v) ?? String(v))} in field \`${name}\``, kept);
+        try {
+          errors.malformed(line, JSON.stringify(p), `unparseable time ${clip(JSON.stringify(v) ?? String(v))} in field \`${name}\``, kept);
+        } catch (e) {
+          if (!options.keepGoodOnFail) throw e;
+          batch.length = w;
+          throw new FailedAfter(batch, e);
+        }
         // keep mode yields at most one record per point, so writing at w (≤ i) never overtakes unread points.
         for (const k of kept) batch[w++] = k;
         continue;
@@ -285,17 +308,37 @@ export class RecordDecoder {
     const time = o.common.time;
     if (typeof time === 'string' && !time.includes('.')) this.parser.timeField?.(time);
     if (o.keepText !== undefined) this.parser.keepText?.(o.keepText);
-    this.move = makeTimeMover(o.common.time, o.common.time_unit, o.ctx.now, errors, { arrival: o.arrival, keptText: o.keepText !== undefined });
+    this.move = makeTimeMover(o.common.time, o.common.time_unit, o.ctx.now, errors, {
+      arrival: o.arrival,
+      keptText: o.keepText !== undefined,
+      keepGoodOnFail: true,
+    });
     this.range = filterRange(o.common.from, o.common.to);
     this.strip = o.stripAnsi === true;
   }
 
+  /**
+   * on_error='fail' stopped at a bad record: thrown by the next feed or end,
+   * after the points before it were returned (and so written) first.
+   */
+  private failure: unknown;
+
+  private throwIfFailed(): void {
+    if (this.failure !== undefined) throw this.failure;
+  }
+
   /** Decode and parse a chunk (bytes or already-decoded text); returns the finished points. */
   feed(chunk: Uint8Array | string): Point[] {
+    this.throwIfFailed();
     const out: Point[] = [];
-    if (typeof chunk === 'string') this.parse(chunk, out);
-    else if (chunk.length <= PIECE) this.parse(this.decode(chunk), out);
-    else for (let i = 0; i < chunk.length; i += PIECE) this.parse(this.decode(chunk.subarray(i, i + PIECE)), out);
+    try {
+      if (typeof chunk === 'string') this.parse(chunk, out);
+      else if (chunk.length <= PIECE) this.parse(this.decode(chunk), out);
+      else for (let i = 0; i < chunk.length; i += PIECE) this.parse(this.decode(chunk.subarray(i, i + PIECE)), out);
+    } catch (e) {
+      // Parsers push records in order and throw at the bad one: `out` holds the good ones before it.
+      this.failure = e;
+    }
     return this.finish(out);
   }
 
@@ -306,15 +349,26 @@ export class RecordDecoder {
 
   /** End of this input: flush the decoder and a final unterminated record. */
   end(): Point[] {
+    this.throwIfFailed();
     let text = this.utf8.decode();
     if (this.strip) {
       text = stripAnsi(this.ansiCarry + text);
       this.ansiCarry = '';
     }
     const out: Point[] = [];
-    if (text.length > 0) this.parser.push(text, out);
-    this.parser.end(out);
+    try {
+      if (text.length > 0) this.parser.push(text, out);
+      this.parser.end(out);
+    } catch (e) {
+      this.failure = e;
+    }
     return this.finish(out);
+  }
+
+  /** End of input: push the last points, then stop the run if on_error='fail' met a bad record. */
+  async endInto(out: SourceOutput): Promise<void> {
+    await pushBatch(out, this.end());
+    this.throwIfFailed();
   }
 
   /**
@@ -334,7 +388,15 @@ export class RecordDecoder {
 
   private finish(out: Point[]): Point[] {
     const lines = this.lines;
-    let batch = this.move(out, lines);
+    let batch: Point[];
+    try {
+      batch = this.move(out, lines);
+    } catch (e) {
+      if (!(e instanceof FailedAfter)) throw e;
+      // A bad time comes before any parse failure in this batch: it is the one to report.
+      this.failure = e.cause;
+      batch = e.good;
+    }
     lines.length = 0;
     if (this.range !== undefined && batch.length > 0) batch = this.range(batch);
     return batch;

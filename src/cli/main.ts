@@ -3,6 +3,7 @@
  * when started in a terminal with no program.
  */
 import { fstatSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { compile, type Pipeline, type RunSummary } from '../compile.js';
 import { FlumeError, renderDiagnostic } from '../lang/diagnostics.js';
@@ -37,7 +38,8 @@ function fail(text: string, code: number): never {
 export async function loadRegistry(opts: Pick<CliOptions, 'rc'>): Promise<Registry> {
   const reg = Registry.builtin();
   if (opts.rc === false) return reg;
-  const files = typeof opts.rc === 'string' ? [opts.rc] : defaultRcFiles();
+  // A relative --rc path is relative to the current directory (not to this module).
+  const files = typeof opts.rc === 'string' ? [resolve(opts.rc)] : defaultRcFiles();
   await loadRc(reg, files);
   return reg;
 }
@@ -84,7 +86,7 @@ async function runProgram(text: string, file: string, opts: CliOptions): Promise
     fail(render(e, text, file, opts), e instanceof FlumeError ? e.exitCode : 1);
   }
   if (opts.explain) {
-    process.stdout.write(explain(pipeline.plan) + '\n');
+    process.stdout.write(explain(pipeline.plan, reg) + '\n');
     return;
   }
   let signalled: number | undefined;
@@ -143,12 +145,47 @@ function render(e: unknown, text: string, file: string, opts: CliOptions): strin
   return opts.debug && err?.stack ? `${base}\n${err.stack}` : base;
 }
 
+/**
+ * `flume help [name]`, also after rc options (`flume --rc my.ts help syslog`,
+ * so an rc-defined name is documented): the index of `help`, or -1.
+ */
+function helpIndex(argv: string[]): number {
+  let i = 2;
+  while (i < argv.length) {
+    const a = argv[i]!;
+    if (a === '--rc') i += 2;
+    else if (a === '--no-rc' || a.startsWith('--rc=')) i += 1;
+    else break;
+  }
+  return argv[i] === 'help' ? i : -1;
+}
+
+/** The rc choice among `flume [--rc file | --no-rc] help ...` arguments. */
+function helpRc(argv: string[]): string | false | undefined {
+  let rc: string | false | undefined;
+  for (let i = 2; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--no-rc') rc = false;
+    else if (a === '--rc' && argv[i + 1] !== undefined) rc = argv[++i]!;
+    else if (a.startsWith('--rc=')) rc = a.slice('--rc='.length);
+  }
+  return rc;
+}
+
 export async function main(argv: string[]): Promise<void> {
   if (argv[2] === 'test') return testCommand(argv.slice(3));
-  if (argv[2] === 'help') {
-    const rcIdx = argv.indexOf('--no-rc');
-    const reg = await loadRegistry({ rc: rcIdx >= 0 ? false : undefined }).catch(() => Registry.builtin());
-    const name = argv.slice(3).find((a) => !a.startsWith('--'));
+  const help = helpIndex(argv);
+  if (help >= 0) {
+    const rc = helpRc(argv);
+    let reg: Registry;
+    try {
+      reg = await loadRegistry({ rc });
+    } catch (e) {
+      // An explicit --rc that fails is an error; a broken default rc file still lets help work.
+      if (typeof rc === 'string') fail(e instanceof FlumeError ? renderDiagnostic(e.diagnostic) : String(e), 2);
+      reg = Registry.builtin();
+    }
+    const name = argv.slice(help + 1).find((a) => !a.startsWith('--'));
     if (!name) {
       process.stdout.write(overview(reg) + '\n');
       return;
@@ -181,6 +218,16 @@ export async function main(argv: string[]): Promise<void> {
   }
   let text = cmd.args[0];
   let file = '<program>';
+  if (opts.file !== undefined && text !== undefined) {
+    fail(
+      renderDiagnostic({
+        code: 'bad-arguments',
+        message: `both a program argument and -f ${opts.file} were given`,
+        hints: ['run either flume "<program>" or flume -f file.flume, not both'],
+      }),
+      2,
+    );
+  }
   if (opts.file !== undefined) {
     file = opts.file;
     try {

@@ -5,10 +5,10 @@
  */
 import type { Arg, Expr, Pipeline, Program, Span, Stage, StageCall } from './ast.js';
 import { compileError, didYouMean, FlumeError } from './diagnostics.js';
-import type { CompiledExpr, OptionSchema, OptionSpec } from '../runtime/component.js';
+import type { CompiledExpr, OptionSchema, OptionSpec, TypeMismatchStat } from '../runtime/component.js';
 import type { CompileServices, NamedArg, StageDef } from '../runtime/defs.js';
 import { parseDuration, parseMoment } from '../runtime/time.js';
-import { constantValue, fieldPathOf } from './expr.js';
+import { constantValue, fieldPathOf, fieldsRead } from './expr.js';
 import { parseExpression, parseProgram } from './parse.js';
 
 /** A pipeline fragment made by the builder API or an rc alias. */
@@ -60,6 +60,8 @@ export interface PlanNode {
   absorbedBy?: PlanNode;
   /** Set on a source whose sink writes its records' text again (text reuse): the fields set in between. */
   textReuse?: readonly string[];
+  /** Type mismatches its expression options count while running (SPEC §12.1). */
+  mismatches: TypeMismatchStat[];
 }
 
 export interface Plan {
@@ -84,6 +86,8 @@ export function resolveProgram(program: Program, reg: Resolvable, options: Resol
 class Resolver {
   private readonly nodes: PlanNode[] = [];
   private nextId = 0;
+  /** The counters of the stage whose options are being bound (its node takes them). */
+  private mismatches: TypeMismatchStat[] = [];
   private aliasDepth = 0;
 
   constructor(
@@ -270,7 +274,8 @@ class Resolver {
   }
 
   private addNode(def: StageDef, opts: Record<string, unknown>, span: Span): PlanNode {
-    const node: PlanNode = { id: this.nextId++, def, opts, span, source: this.program.source, successors: [], predecessors: [] };
+    const node: PlanNode = { id: this.nextId++, def, opts, span, source: this.program.source, successors: [], predecessors: [], mismatches: this.mismatches };
+    this.mismatches = [];
     this.nodes.push(node);
     return node;
   }
@@ -364,11 +369,12 @@ class Resolver {
     }
     switch (spec.type) {
       case 'expr': {
-        if (value.kind === 'literal' && typeof value.value === 'string') {
-          const parsed = reparse(value.value, value.span);
-          return this.reg.services.compileExpr(parsed);
-        }
-        return this.reg.services.compileExpr(value);
+        const quoted = value.kind === 'literal' && typeof value.value === 'string';
+        const expr = quoted ? reparse(value.value as string, value.span) : value;
+        const fn: CompiledExpr = this.reg.services.compileExpr(expr, this.mismatches);
+        fn.text = quoted ? (value.value as string) : this.program.source.slice(value.span.start, value.span.end);
+        fn.fields = fieldsRead(expr);
+        return fn;
       }
       case 'ast':
         return value.kind === 'literal' && typeof value.value === 'string' ? reparse(value.value, value.span) : value;

@@ -10,7 +10,12 @@ import type { FormatDef } from '../adapters/formats/types.js';
 
 export const commonReadOptions: OptionSchema = {
   time: { type: 'field', default: 'time', nullable: true, doc: 'field holding the timestamp, parsed and moved to `time`; null keeps points timeless' },
-  time_unit: { type: 'string', default: 's', choices: ['s', 'ms'], doc: 'unit of numeric (epoch) timestamps' },
+  time_unit: {
+    type: 'string',
+    default: 'auto',
+    choices: ['auto', 's', 'ms', 'us', 'ns'],
+    doc: "unit of numeric (epoch) timestamps: 'auto' (the default) decides by magnitude (below 1e11 seconds, below 1e14 milliseconds, below 1e17 microseconds, else nanoseconds); 's', 'ms', 'us' or 'ns' forces one.",
+  },
   from: { type: 'moment', nullable: true, doc: 'drop points before this moment (pushed down where the backend can)' },
   to: { type: 'moment', nullable: true, doc: 'drop points at or after this moment (pushed down where the backend can)' },
 };

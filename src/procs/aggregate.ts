@@ -5,7 +5,7 @@
  * the slots' current results.
  */
 import type { CallExpr, Expr } from '../lang/ast.js';
-import { compileError, didYouMean, FlumeError } from '../lang/diagnostics.js';
+import { compileError, didYouMean, distance, FlumeError } from '../lang/diagnostics.js';
 import { compileValue, constantValue, fieldPathOf, type CompiledFn } from '../lang/expr.js';
 import { builtinFunctions } from '../lang/functions.js';
 import type { CreateContext, NamedArg } from '../runtime/defs.js';
@@ -49,7 +49,18 @@ function arityOf(def: ReducerDef): [number, number] {
   return [required, total];
 }
 
-export function compileAggregation(named: readonly NamedArg[], ctx: CreateContext, stageName: string): Aggregation {
+/**
+ * `reduce(n=count(), evry='1m')` adds a field `evry` rather than windowing: a
+ * constant output whose name is one edit away from an option of the stage
+ * gets a did-you-mean warning (the run goes on: the field may be meant).
+ */
+function warnOptionLookalike(name: string, options: readonly string[], ctx: CreateContext): void {
+  if (name.length < 3 || options.includes(name)) return;
+  const option = options.find((o) => distance(name, o) === 1);
+  if (option !== undefined) ctx.warn('option-lookalike', `\`${name}=\` sets a field \`${name}\`; did you mean the option \`${option}\`?`);
+}
+
+export function compileAggregation(named: readonly NamedArg[], ctx: CreateContext, options: readonly string[]): Aggregation {
   const slots: Slot[] = [];
   const results: unknown[] = [];
   const assignments: Assignment[] = [];
@@ -78,7 +89,7 @@ export function compileAggregation(named: readonly NamedArg[], ctx: CreateContex
     const expr = arg.value as Expr;
     let value: CompiledFn;
     try {
-      value = compileValue(expr, { now: ctx.now, onCall });
+      value = compileValue(expr, { now: ctx.now, onCall, mismatches: ctx.stats.mismatches });
     } catch (e) {
       // A misspelled reducer: suggest reducers as well as functions.
       if (e instanceof FlumeError && e.diagnostic.code === 'unknown-function') {
@@ -89,9 +100,9 @@ export function compileAggregation(named: readonly NamedArg[], ctx: CreateContex
       throw e;
     }
     const constant = used.length === 0 && constantValue(expr).ok;
+    if (constant) warnOptionLookalike(arg.name, options, ctx);
     assignments.push({ name: arg.name, path: splitPath(arg.name), value, slots: used, constant, pointFree: wholeIsReducer || (expr.kind === 'literal' && typeof expr.value !== 'string') });
   }
-  void stageName;
   return { slots, assignments, results };
 }
 
@@ -106,7 +117,7 @@ function makeSlot(def: ReducerDef, call: CallExpr, ctx: CreateContext, field: st
     }
     if (param.type === 'value') {
       consts.push(undefined);
-      value = valueArg(arg.value, ctx.now);
+      value = valueArg(arg.value, ctx);
       return;
     }
     const c = constantValue(arg.value);
@@ -129,7 +140,7 @@ function makeSlot(def: ReducerDef, call: CallExpr, ctx: CreateContext, field: st
 }
 
 /** A string literal names a field (`maximum('count')`, §11.21); anything else is an expression. */
-function valueArg(e: Expr, now: number): CompiledFn {
+function valueArg(e: Expr, ctx: CreateContext): CompiledFn {
   if (e.kind === 'literal' && typeof e.value === 'string') {
     const path = splitPath(e.value);
     return path.length === 1 ? (p: Point) => p[path[0]!] : (p: Point) => getPath(p, path);
@@ -139,7 +150,7 @@ function valueArg(e: Expr, now: number): CompiledFn {
     const k = f;
     return (p: Point) => p[k];
   }
-  return compileValue(e, { now });
+  return compileValue(e, { now: ctx.now, mismatches: ctx.stats.mismatches });
 }
 
 /**

@@ -35,7 +35,7 @@ export const put = defineProc({
   create(opts, ctx) {
     const named = opts['$named'] as NamedArg[];
     if (named.length === 0) throw compileError('bad-option', 'put needs at least one `name=value` argument', undefined, ['put(double=v*2)']);
-    const agg = compileAggregation(named, ctx, 'put');
+    const agg = compileAggregation(named, ctx, Object.keys(put.options));
     const keyOf = groupKeyFn(opts.by);
     const over = opts.over?.ms;
     const copy = ctx.sharedInput;

@@ -39,7 +39,8 @@ export const reduce = defineProc({
     'each result stamped with its window start; empty windows between data are emitted with empty values when ungrouped. ' +
     'With `over`, sliding windows `[e-over, e)` for every `every`-aligned instant `e`, stamped `e-over`. ' +
     'A timeless point in a windowed reduce is dropped and counted (reason `timeless`); a point whose window has closed is dropped and counted (`late`). ' +
-    'With `reset=false` reducers accumulate across windows and every group seen so far is emitted in each window. ' +
+    'With `reset=false` reducers accumulate across windows (running values); a window emits the groups that had points in it. ' +
+    'A point whose window ended at or before the watermark minus `lateness` is late, even when that window never opened. ' +
     "With `gap`, session windows: a group's session lasts while its points come less than `gap` apart (by event time; live, by the " +
     'watermark), and gives one result stamped with its first point; results come in order of those stamps.',
   windowed: true,
@@ -85,7 +86,7 @@ export const reduce = defineProc({
   create(opts, ctx) {
     const named = opts['$named'] as NamedArg[];
     if (named.length === 0) throw compileError('bad-option', 'reduce needs at least one `name=reducer()` argument', undefined, ['reduce(count=count())']);
-    const agg = compileAggregation(named, ctx, 'reduce');
+    const agg = compileAggregation(named, ctx, Object.keys(reduce.options));
     const partial = opts['partial'] === true;
     const merge = opts['merge'] === true;
     if (partial || merge) {
@@ -281,7 +282,8 @@ class Tumbling extends Reducing {
       let w = this.current;
       if (!w || t < w.start || t >= w.end) {
         const start = this.startOf(t);
-        if (start < this.closedBefore) {
+        // Late even when its window never opened (SPEC §12.6): it would close at once, after later windows.
+        if (start < this.closedBefore || (t < this.horizon && this.endOf(start) + this.lateness <= this.horizon)) {
           this.s.ctx.drop('late', pointToJson(p));
           continue;
         }
@@ -323,9 +325,19 @@ class Tumbling extends Reducing {
     return nw;
   }
 
-  private newWindow(start: number): Window {
-    return { start, end: this.fast > 0 ? start + this.fast : windowEnd(start, this.every), groups: new Map() };
+  private endOf(start: number): number {
+    return this.fast > 0 ? start + this.fast : windowEnd(start, this.every);
   }
+
+  private newWindow(start: number): Window {
+    return { start, end: this.endOf(start), groups: new Map() };
+  }
+
+  /** The watermark so far: the largest time seen, or a later watermark from upstream. */
+  private get horizon(): number {
+    return Math.max(this.maxSeen, this.lastWatermark);
+  }
+  private lastWatermark = -Infinity;
 
   /** Emit windows whose end + lateness ≤ watermark (`wm` here is already minus lateness). */
   private closeUpTo(wm: number, out: Point[]): void {
@@ -362,12 +374,14 @@ class Tumbling extends Reducing {
   }
 
   private emitWindow(w: Window, out: Point[]): void {
-    const groups = this.reset ? w.groups.values() : this.persistent.values();
+    // With reset=false the window's groups are the persistent ones: running values, only groups with points here.
+    const groups = w.groups.values();
     const window = { start: w.start, end: w.end };
     for (const g of groups) out.push(this.result(w.start, g.by, g.states, g.last, window));
   }
 
   mark(watermark: number, out: Point[]): number {
+    if (watermark > this.lastWatermark) this.lastWatermark = watermark;
     const wm = watermark - this.lateness;
     this.runs.begin(out);
     if (this.open.length > 0 || this.nextEmpty !== undefined) this.closeUpTo(wm, out);
@@ -438,6 +452,17 @@ class Sliding extends Reducing {
       else if (t < this.emitted) {
         this.s.ctx.drop('late', pointToJson(p));
         continue;
+      } else if (t < this.maxSeen) {
+        // Before the first window to come (SPEC §12.6): its first window is still open only while
+        // nothing was emitted and lateness covers it; then results start there, else it is late.
+        const first = windowEnd(this.startOf(t), this.every);
+        if (first < this.next) {
+          if (this.emitted !== -Infinity || first + this.lateness <= this.maxSeen) {
+            this.s.ctx.drop('late', pointToJson(p));
+            continue;
+          }
+          this.next = first;
+        }
       }
       if (t > this.maxSeen) {
         this.maxSeen = t;

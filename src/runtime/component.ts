@@ -99,6 +99,28 @@ export interface Duration {
 export interface CompiledExpr {
   /** Evaluate against one point. */
   (p: Point): unknown;
+  /** The expression as written in the program (for --explain), when compiled from program text. */
+  text?: string;
+  /** The field paths (dotted) it reads, for the end-of-run report of names that never appeared (SPEC §12.7). */
+  fields?: readonly string[];
+}
+
+/**
+ * One operator of a stage's expressions met operands of different types
+ * (a string and a number, a time and a non-time) this many times (SPEC §12.1).
+ */
+export interface TypeMismatchStat {
+  what: 'comparison' | 'arithmetic';
+  op: string;
+  /** Kinds of the operands as met: 'string', 'number', 'time', 'boolean', 'list', 'object'. */
+  left: string;
+  right: string;
+  /** The dotted field an operand reads, when it is a plain field reference. */
+  leftField?: string;
+  rightField?: string;
+  /** What the operator gave: 'false', 'true' or 'null'. */
+  result: string;
+  count: number;
 }
 
 /** A compiled expression with its text as written (for names in output and messages). */
@@ -156,6 +178,10 @@ export interface NodeStats {
   /** First example of each drop reason. */
   dropExamples: Record<string, string>;
   warnings: Record<string, number>;
+  /** Type mismatches met by the stage's expressions (SPEC §12.1). */
+  mismatches?: TypeMismatchStat[];
+  /** Field names the stage uses that no point it saw had (SPEC §12.7), filled at end of run. */
+  unseen?: string[];
 }
 
 export interface RunContext {

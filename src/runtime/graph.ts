@@ -5,6 +5,7 @@
  */
 import type { Batch, Point } from './point.js';
 import type { NodeStats, ProcInstance, SinkInstance, SourceInstance, SourceOutput } from './component.js';
+import type { NameWatch } from './names.js';
 
 export type Maybe = void | Promise<void>;
 
@@ -86,6 +87,8 @@ export class ProcNode implements Node {
     private readonly proc: ProcInstance,
     private readonly next: Node,
     private readonly stats: NodeStats,
+    /** The field names the stage expects, looked for in its input (SPEC §12.7). */
+    private readonly names?: NameWatch,
   ) {}
 
   get done(): boolean {
@@ -94,6 +97,7 @@ export class ProcNode implements Node {
 
   push(batch: Batch): Maybe {
     this.stats.in += batch.length;
+    this.names?.check(batch);
     if (this.proc.pushAsync) return guard(this.stats, () => this.proc.pushAsync!(batch, this.emit));
     const out: Point[] = [];
     guard(this.stats, () => this.proc.push(batch, out));
@@ -103,6 +107,7 @@ export class ProcNode implements Node {
   /** Points from branch `input` of a preceding group (multi-input processors). */
   pushFrom(input: number, batch: Batch): Maybe {
     this.stats.in += batch.length;
+    this.names?.check(batch);
     const out: Point[] = [];
     guard(this.stats, () => (this.proc.pushFrom ? this.proc.pushFrom(input, batch, out) : this.proc.push(batch, out)));
     return this.emitAll(out);

@@ -49,7 +49,7 @@ export const elastic = defineAdapter({
       url,
       query: { type: 'string', nullable: true, doc: "filter expression, pushed down where exact: \"status >= 500 and host == 'a'\"" },
       time: { type: 'field', default: '@timestamp', nullable: true, doc: 'field holding the timestamp (sort order and from/to); null reads in index order, timeless' },
-      time_unit: { type: 'string', default: 'ms', choices: ['s', 'ms'], doc: "unit of numeric (epoch) timestamps: Elasticsearch's epoch_millis by default" },
+      time_unit: { type: 'string', default: 'ms', choices: ['auto', 's', 'ms', 'us', 'ns'], doc: "unit of numeric (epoch) timestamps: Elasticsearch's epoch_millis by default" },
       page_size: { type: 'integer', default: 1000, doc: 'documents per search request' },
       keep_alive: { type: 'duration', default: '1m', doc: 'how long the point in time lives between two pages' },
       pushdown: { type: 'boolean', default: true, doc: 'false: never push a following head or reduce to the server' },

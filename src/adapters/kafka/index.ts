@@ -164,7 +164,7 @@ export const kafka = defineAdapter({
         doc: 'Most bytes fetched from one partition at once. A fetch is one batch and one offset commit: smaller fetches repeat fewer records after a crash.',
       },
       meta: { type: 'boolean', default: false, doc: 'Add `_kafka: {topic, partition, offset, key}` to every point.' },
-      time_unit: { type: 'string', default: 'ms', choices: ['s', 'ms'], doc: 'Unit of numeric (epoch) timestamps; Kafka uses milliseconds.' },
+      time_unit: { type: 'string', default: 'ms', choices: ['auto', 's', 'ms', 'us', 'ns'], doc: 'Unit of numeric (epoch) timestamps; Kafka uses milliseconds.' },
       on_error: {
         type: 'string',
         default: 'skip',

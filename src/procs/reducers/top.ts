@@ -1,5 +1,6 @@
 import { defineReducer, type ReducerContext, type ReducerState } from './types.js';
 import { decodeValue, encodeValue, isAbsent, isObj, valueKey } from './util.js';
+import { MinHeap } from '../../runtime/heap.js';
 
 /** Distinct values counted exactly per state; past this the state becomes a space-saving sketch of this many counters. */
 export const TOP_EXACT_LIMIT = 10_000;
@@ -23,7 +24,7 @@ interface Entry {
  */
 export class TopCounter {
   private readonly entries = new Map<string, Entry>();
-  private heap: Entry[] | null = null;
+  private heap: MinHeap<Entry> | null = null;
   private seq = 0;
   constructor(
     private readonly limit: number,
@@ -38,25 +39,25 @@ export class TopCounter {
     const e = this.entries.get(key);
     if (e) {
       e.count += n;
-      if (this.heap) this.down(e.at);
+      if (this.heap) this.heap.down(e.at);
       return;
     }
     if (this.entries.size < this.limit) {
       const fresh: Entry = { key, value, count: n, seq: this.seq++, at: -1 };
       this.entries.set(key, fresh);
-      if (this.heap) this.pushHeap(fresh);
+      if (this.heap) this.heap.push(fresh);
       return;
     }
     if (!this.heap) this.toSketch();
     // Space-saving: the least counted value makes room, and its count carries over as the new value's error bound.
-    const min = this.heap![0]!;
+    const min = this.heap!.peek()!;
     this.entries.delete(min.key);
     min.key = key;
     min.value = value;
     min.count += n;
     min.seq = this.seq++;
     this.entries.set(key, min);
-    this.down(0);
+    this.heap!.down(0);
   }
 
   /** The k entries with the highest counts, ties by first sight. */
@@ -74,56 +75,10 @@ export class TopCounter {
   }
 
   private toSketch(): void {
-    this.heap = [...this.entries.values()];
-    this.heap.forEach((e, i) => (e.at = i));
-    for (let i = (this.heap.length >> 1) - 1; i >= 0; i--) this.down(i);
-    this.onApproximate();
-  }
-
-  private pushHeap(e: Entry): void {
-    const h = this.heap!;
-    e.at = h.length;
-    h.push(e);
-    this.up(e.at);
-  }
-
-  private less(a: Entry, b: Entry): boolean {
     // Among equal counts the newest goes first, so older values (which win ties) survive longer.
-    return a.count < b.count || (a.count === b.count && a.seq > b.seq);
-  }
-
-  private up(i: number): void {
-    const h = this.heap!;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!this.less(h[i]!, h[p]!)) break;
-      this.swap(i, p);
-      i = p;
-    }
-  }
-
-  private down(i: number): void {
-    const h = this.heap!;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
-      if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
-      if (m === i) return;
-      this.swap(i, m);
-      i = m;
-    }
-  }
-
-  private swap(i: number, j: number): void {
-    const h = this.heap!;
-    const a = h[i]!;
-    const b = h[j]!;
-    h[i] = b;
-    h[j] = a;
-    a.at = j;
-    b.at = i;
+    const less = (a: Entry, b: Entry): boolean => a.count < b.count || (a.count === b.count && a.seq > b.seq);
+    this.heap = new MinHeap<Entry>(less, (e, i) => (e.at = i), [...this.entries.values()]);
+    this.onApproximate();
   }
 }
 
