@@ -5,7 +5,7 @@ import { compileError } from '../lang/diagnostics.js';
 import type { Duration, ProcInstance } from '../runtime/component.js';
 import { defineProc, type NamedArg } from '../runtime/defs.js';
 import { setPath, type Point } from '../runtime/point.js';
-import { compileAggregation, groupKeyFn, newStates, type Aggregation, type Slot } from './aggregate.js';
+import { compileAggregation, groupKeyFn, newStates, NOT_FED, type Aggregation, type Slot } from './aggregate.js';
 import type { ReducerState } from './reducers/types.js';
 
 interface Running {
@@ -57,7 +57,7 @@ export const put = defineProc({
       while (r.head < r.window.length && r.window[r.head]!.t <= from) {
         if (retractable) {
           const vals = r.window[r.head]!.vals;
-          for (let i = 0; i < vals.length; i++) r.states[i]!.remove!(vals[i]);
+          for (let i = 0; i < vals.length; i++) if (vals[i] !== NOT_FED) r.states[i]!.remove!(vals[i]);
         }
         r.head++;
         evicted = true;
@@ -66,7 +66,7 @@ export const put = defineProc({
         r.states = newStates(slots);
         for (let k = r.head; k < r.window.length; k++) {
           const vals = r.window[k]!.vals;
-          for (let i = 0; i < vals.length; i++) r.states[i]!.add(vals[i]);
+          for (let i = 0; i < vals.length; i++) if (vals[i] !== NOT_FED) r.states[i]!.add(vals[i]);
         }
       }
       if (r.head > 1024 && r.head * 2 > r.window.length) {
@@ -85,7 +85,12 @@ export const put = defineProc({
           const r = slots.length > 0 ? running(p) : undefined;
           const t = p.time;
           if (r && over !== undefined && t !== undefined) slide(r, t);
-          const vals: unknown[] | undefined = r && over !== undefined ? [] : undefined;
+          const vals: unknown[] | undefined = r && over !== undefined ? new Array<unknown>(slots.length).fill(NOT_FED) : undefined;
+          if (r) {
+            agg.current.states = r.states;
+            agg.current.t = t;
+            agg.current.vals = vals;
+          }
           for (let k = 0; k < assignments.length; k++) {
             const a = assignments[k]!;
             if (r) {
@@ -122,7 +127,7 @@ type Apply = (p: Point, states: ReducerState[], t: number | undefined) => void;
  * assignment, and slots are fed just before their assignment is evaluated.
  */
 function fastPut(agg: Aggregation, keyOf: ((p: Point) => unknown) | undefined, copy: boolean): ProcInstance {
-  const { slots, assignments, results } = agg;
+  const { slots, assignments, results, current } = agg;
   const applies = assignments.map((a) => applyFor(a.name, a.path, a.value, a.slots.map((i) => feedFor(i, slots[i]!, results))));
   const m = applies.length;
   if (slots.length === 0) {
@@ -143,9 +148,11 @@ function fastPut(agg: Aggregation, keyOf: ((p: Point) => unknown) | undefined, c
     return {
       push(batch, out) {
         const st = (states ??= newStates(slots));
+        current.states = st;
         for (let n = 0; n < batch.length; n++) {
           const p = copy ? { ...batch[n]! } : batch[n]!;
           const t = p.time;
+          current.t = t;
           for (let k = 0; k < m; k++) applies[k]!(p, st, t);
           out.push(p);
         }
@@ -161,6 +168,8 @@ function fastPut(agg: Aggregation, keyOf: ((p: Point) => unknown) | undefined, c
         let st = groups.get(key);
         if (!st) groups.set(key, (st = newStates(slots)));
         const t = p.time;
+        current.states = st;
+        current.t = t;
         for (let k = 0; k < m; k++) applies[k]!(p, st, t);
         out.push(p);
       }

@@ -799,6 +799,17 @@ describe('isIncomplete', () => {
       ],
     ],
     [
+      // Top-level expressions only come from filter strings, so these also sit inside a bracket; the rule holds anyway.
+      'a trailing ?, : or ?? waits for its operand',
+      [
+        ['a ?', true],
+        ['a ? b :', true],
+        ['a ??', true],
+        ['a ? b : c', false],
+        ['a ?? b', false],
+      ],
+    ],
+    [
       'a trailing , inside an open argument list continues',
       [
         ['emit(limit=1,', true],
