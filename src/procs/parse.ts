@@ -6,7 +6,7 @@
 import { didYouMean, runtimeError } from '../lang/diagnostics.js';
 import type { OptionSchema } from '../runtime/component.js';
 import { defineProc, type CompileServices } from '../runtime/defs.js';
-import { deletePath, getPath, setPath, splitPath, type Point } from '../runtime/point.js';
+import { deletePath, getPath, pointToJson, setPath, splitPath, type Point } from '../runtime/point.js';
 import { parseTimeValue, type TimeUnit } from '../runtime/record-time.js';
 import type { FormatDef, RecordParser } from '../adapters/formats/types.js';
 
@@ -123,7 +123,8 @@ export const parse = defineProc({
     };
 
     const bad = (p: Point, v: unknown, error: string, out: Point[]): void => {
-      const example = `${error}: ${clip(typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v)))}`;
+      // The value, or the whole point when the value is not text.
+      const example = `${error}: ${clip(typeof v === 'string' ? v : pointToJson(p))}`;
       if (onError === 'fail') {
         throw runtimeError('malformed', `field \`${field}\` does not parse: ${example}`, [
           "on_error='pass' lets such points through unchanged, on_error='skip' drops them (both are counted)",
