@@ -60,7 +60,7 @@ const CASES: Case[] = [
     format: 'csv',
     opts: ", columns=['host', 'ts', 'load', 'tags']",
     text: ['db1,2016-07-17T13:59:44Z,0.5,"a, b"', ' db2 , 1468763985 , 007 ,"say ""hi"""', 'x,y,z,w,extra', 'db3,,1e3'].join('\n'),
-    malformed: 1,
+    malformed: 2, // the extra value, and db3's empty (unparseable) ts
   },
   {
     format: 'csv',
