@@ -10,7 +10,7 @@ import { groupKeyFn } from './aggregate.js';
 
 export const join = defineProc({
   name: 'join',
-  summary: 'merge points from the branches of a group that share `by` values and time',
+  summary: 'merge points from the branches of a group that share `by` values and time, or enrich a stream from a table branch',
   description:
     'Used after a group: `(a, b) | join(by=[host])`. The rule: points are collected into *matches*. A point from branch *i* joins the oldest ' +
     'open match with the same `by` values (a missing field counts as null) that has no point from branch *i* yet and whose first point is ' +
@@ -20,7 +20,13 @@ export const join = defineProc({
     "the branches' fields in branch order, a field present in several branches taking the later branch's value. " +
     'Matches are emitted in the order they were started, each once it is complete or once the watermark has passed t0 + within ' +
     '(no later point can join it), and the rest at end of stream. The default inner join emits only complete matches; ' +
-    '`outer=true` also emits incomplete ones with the fields they have.',
+    '`outer=true` also emits incomplete ones with the fields they have.\n\n' +
+    '**Lookup joins.** A branch that ends having sent only timeless points (a file read with `time=null`, say a users CSV) is a *table*: ' +
+    'its rows are held (at most `limit`; more is a runtime error naming the limit), keyed on `by` (the first row of a key wins, a warning ' +
+    'counts the others), and every point of the other branch that matches gets the row\'s fields it lacks (its own fields win). An unmatched ' +
+    'point is dropped and counted (`unmatched`) unless `outer=true`, which passes it unchanged. The table is read to its end first: the ' +
+    "stream's timed points wait in the merge until it has ended, since a table branch has no watermark. When every branch is timeless " +
+    'there is no stream: timeless points match one another as above (one point per branch), at end of stream.',
   windowed: true,
   multiInput: true,
   options: {
@@ -42,6 +48,12 @@ export const join = defineProc({
         "(emit(points=[{time:'2016-01-01T00:00:00Z', host:'a', cpu:10},{time:'2016-01-01T00:00:00Z', host:'b', cpu:20}]), emit(points=[{time:'2016-01-01T00:00:01Z', host:'a', mem:1}])) | join(by=[host], within='2s', outer=true)",
       output:
         '{"time":"2016-01-01T00:00:00.000Z","host":"a","cpu":10,"mem":1}\n{"time":"2016-01-01T00:00:00.000Z","host":"b","cpu":20}',
+    },
+    {
+      title: 'lookup join: enrich events from a table of timeless rows',
+      program:
+        "(emit(points=[{time:'2016-01-01', user:'u1', action:'login'},{time:'2016-01-01', user:'u9', action:'login'}]), emit(points=[{user:'u1', name:'Ann'}])) | join(by=[user])",
+      output: '{"time":"2016-01-01T00:00:00.000Z","user":"u1","action":"login","name":"Ann"}',
     },
   ],
   create(opts, ctx) {
