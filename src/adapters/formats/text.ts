@@ -68,29 +68,14 @@ function isBlankLine(line: string): boolean {
   return true;
 }
 
-/**
- * The parser of a format with one record per line (grok, logfmt, kv): each
- * line goes through the format's record parser, the function `parse` calls
- * on a field, so both read a record alike. Empty lines are skipped, and lines
- * of blanks too when `skipBlank`.
- */
-export class RecordLineParser implements Parser, TracksLines {
+/** Line splitting and the output batch, for parsers that handle one line at a time. */
+abstract class LineParser implements Parser, TracksLines {
   lines?: number[];
   private readonly split = new LineSplitter();
-  private out: Point[] = [];
-  private readonly onLine = (line: string, lineNo: number): void => {
-    if (line.length === 0 || (this.skipBlank && isBlankLine(line))) return;
-    const r = this.record(line);
-    if (typeof r === 'string') this.errors.malformed(lineNo, line, r, this.out);
-    else this.out.push(r);
-    trackLines(this.lines, this.out, lineNo);
-  };
+  protected out: Point[] = [];
+  private readonly onLine = (line: string, lineNo: number): void => this.line(line, lineNo);
 
-  constructor(
-    private readonly record: RecordParser,
-    private readonly errors: MalformedSink,
-    private readonly skipBlank: boolean,
-  ) {}
+  protected abstract line(line: string, lineNo: number): void;
 
   push(chunk: string, out: Point[]): void {
     this.out = out;
@@ -103,25 +88,38 @@ export class RecordLineParser implements Parser, TracksLines {
   }
 }
 
-class TextParser implements Parser, TracksLines {
-  lines?: number[];
-  private readonly split = new LineSplitter();
-  private out: Point[] = [];
-  private readonly onLine = (line: string, lineNo: number): void => {
-    this.out.push({ [this.field]: line });
-    if (this.lines !== undefined) this.lines.push(lineNo);
-  };
-
-  constructor(private readonly field: string) {}
-
-  push(chunk: string, out: Point[]): void {
-    this.out = out;
-    this.split.push(chunk, this.onLine);
+/**
+ * The parser of a format with one record per line (grok, logfmt, kv): each
+ * line goes through the format's record parser, the function `parse` calls
+ * on a field, so both read a record alike. Empty lines are skipped, and lines
+ * of blanks too when `skipBlank`.
+ */
+export class RecordLineParser extends LineParser {
+  constructor(
+    private readonly record: RecordParser,
+    private readonly errors: MalformedSink,
+    private readonly skipBlank: boolean,
+  ) {
+    super();
   }
 
-  end(out: Point[]): void {
-    this.out = out;
-    this.split.end(this.onLine);
+  protected line(line: string, lineNo: number): void {
+    if (line.length === 0 || (this.skipBlank && isBlankLine(line))) return;
+    const r = this.record(line);
+    if (typeof r === 'string') this.errors.malformed(lineNo, line, r, this.out);
+    else this.out.push(r);
+    trackLines(this.lines, this.out, lineNo);
+  }
+}
+
+class TextParser extends LineParser {
+  constructor(private readonly field: string) {
+    super();
+  }
+
+  protected line(line: string, lineNo: number): void {
+    this.out.push({ [this.field]: line });
+    if (this.lines !== undefined) this.lines.push(lineNo);
   }
 }
 
