@@ -9,13 +9,15 @@ import { defineProc, type CompileServices } from '../runtime/defs.js';
 import { deletePath, getPath, pointToJson, setPath, splitPath, type Point } from '../runtime/point.js';
 import { parseTimeValue, type TimeUnit } from '../runtime/record-time.js';
 import type { FormatDef, RecordParser } from '../adapters/formats/types.js';
+import { commonReadOptions } from './adapter-options.js';
 
 const OPTIONS = {
   field: { type: 'field', default: 'message', doc: 'the string field to parse' },
   format: { type: 'string', required: true, doc: "how to read it: 'json'/'jsonl' (one object), 'grok', 'logfmt', 'csv' (with columns=[...]), 'kv'" },
   into: { type: 'field', nullable: true, doc: 'put the parsed fields in this field (an object) instead of merging them into the point' },
   time: { type: 'field', nullable: true, doc: "a parsed field holding the point's time, parsed and moved to `time` as read's time= does" },
-  time_unit: { type: 'string', default: 's', choices: ['s', 'ms'], doc: 'unit of a numeric (epoch) time' },
+  // read's own, so the two convert a time alike.
+  time_unit: commonReadOptions.time_unit!,
   keep: { type: 'boolean', default: true, doc: 'keep the source field; false removes it from parsed points' },
   on_error: {
     type: 'string',
