@@ -110,18 +110,21 @@ export const parse = defineProc({
     const copy = ctx.sharedInput;
     const now = ctx.now;
 
+    /** The time `time=` found in the last record parsed (undefined: none), so no pair is allocated per point. */
+    let parsedTime: number | undefined;
     /** The parsed record, or why the value does not parse. */
-    const parseValue = (v: unknown): { r: Point; t: number | undefined } | string => {
+    const parseValue = (v: unknown): Point | string => {
+      parsedTime = undefined;
       if (typeof v !== 'string') return v === undefined ? `no field \`${field}\`` : `field \`${field}\` is ${kindName(v)}, not text`;
       const r = record(v);
-      if (typeof r === 'string') return r;
-      if (time === undefined) return { r, t: undefined };
+      if (typeof r === 'string' || time === undefined) return r;
       const tv = time.length === 1 ? r[time[0]!] : getPath(r, time);
-      if (tv === undefined || tv === null) return { r, t: undefined };
+      if (tv === undefined || tv === null) return r;
       const t = parseTimeValue(tv, unit, now);
       if (t === undefined) return `unparseable time ${clip(JSON.stringify(tv) ?? String(tv))} in field \`${timeName}\``;
       deletePath(r, time);
-      return { r, t };
+      parsedTime = t;
+      return r;
     };
 
     const bad = (p: Point, v: unknown, error: string, out: Point[]): void => {
@@ -165,9 +168,9 @@ export const parse = defineProc({
             if (key !== undefined) delete q[key];
             else deletePath(q, path);
           }
-          if (into === undefined) merge(q, res.r);
-          else setPath(q, into, res.r);
-          if (res.t !== undefined) q.time = res.t;
+          if (into === undefined) merge(q, res);
+          else setPath(q, into, res);
+          if (parsedTime !== undefined) q.time = parsedTime;
           out.push(q);
         }
       },
