@@ -67,7 +67,8 @@ export const parse = defineProc({
     "time is never replaced otherwise: a parsed field named `time` is left out (with a warning) unless `time='time'` or `into` is given. " +
     "A value that does not parse (a grok miss, bad JSON, a missing or non-string field, an unparseable time) follows `on_error`: 'pass' " +
     "(default) lets the point through unchanged and 'skip' drops it, both counting it as `malformed` with the first example in the " +
-    "end-of-run summary; 'fail' stops the run. Grok patterns compile once, when the program compiles.",
+    "end-of-run summary; 'fail' stops the run. Grok patterns compile once, when the program compiles. Each format's options: " +
+    '`flume help <format>` (csv needs `columns=[...]`: one value has no header row).',
   positional: ['field', 'format'],
   optionsFrom: 'format',
   optionsFor: schemaFor,
