@@ -169,7 +169,9 @@ export function parseExpression(text: string): Expr {
 
 /**
  * True when the REPL should read another line: a bracket still open, a string
- * still open on the last line, or a trailing `|`, `?`, `:` or `??`. A string left open on an
+ * still open on the last line, or a trailing `|`. (Expressions only stand
+ * inside brackets, so a `cond ? a :` split over lines continues by the
+ * bracket rule.) A string left open on an
  * earlier line can no longer be closed (strings are single-line), so that is
  * an error for the parser to report, not a reason to wait.
  */
@@ -189,8 +191,5 @@ export function isIncomplete(text: string): boolean {
     if (depth < 0) return false;
   }
   const last = result.tokens[result.tokens.length - 1];
-  return depth > 0 || (last !== undefined && CONTINUES.has(last.tokenType));
+  return depth > 0 || (last !== undefined && last.tokenType === T.Pipe);
 }
-
-/** A line ending with one of these cannot be complete: `|`, or an operator still waiting for its operand (`? :`, `??`). */
-const CONTINUES = new Set<TokenType>([T.Pipe, T.Question, T.Coalesce, T.Colon]);

@@ -799,14 +799,14 @@ describe('isIncomplete', () => {
       ],
     ],
     [
-      // Top-level expressions only come from filter strings, so these also sit inside a bracket; the rule holds anyway.
-      'a trailing ?, : or ?? waits for its operand',
+      // Expressions stand inside a call's brackets, so a conditional split over lines continues by the bracket rule.
+      'a conditional or coalesce split over lines continues while its call is open',
       [
-        ['a ?', true],
-        ['a ? b :', true],
-        ['a ??', true],
-        ['a ? b : c', false],
-        ['a ?? b', false],
+        ['emit | put(x = a ?', true],
+        ['emit | put(x = a ? 1 :\n', true],
+        ['emit | put(x = a ??', true],
+        ['emit | put(x = a ? 1 : 2)', false],
+        ['.help ?', false],
       ],
     ],
     [
