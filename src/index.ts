@@ -202,6 +202,7 @@ export const read = builder('read');
 export const write = builder('write');
 export const filter = builder('filter');
 export const put = builder('put');
+export const parse = builder('parse');
 export const keep = builder('keep');
 export const remove = builder('remove');
 export const rename = builder('rename');

@@ -8,14 +8,14 @@ import { isAscii } from 'node:buffer';
 import stripAnsi from 'strip-ansi';
 import type { FormatDef, MalformedSink, Parser, Serializer } from './formats/types.js';
 import type { TracksLines } from './formats/text.js';
-import { SOURCE_TEXT, TimeValue, type Point } from '../runtime/point.js';
+import { SOURCE_TEXT, type Point } from '../runtime/point.js';
 import type { RunContext, SourceOutput } from '../runtime/component.js';
 import type { CompileServices } from '../runtime/defs.js';
 import { compileError, didYouMean, runtimeError } from '../lang/diagnostics.js';
-import { epochMsFromNumber, fastParseIso, parseMoment, type EpochUnit } from '../runtime/time.js';
+import { parseTimeValue, type TimeUnit } from '../runtime/record-time.js';
 
 export type OnError = 'skip' | 'fail' | 'keep';
-export type TimeUnit = EpochUnit;
+export { parseHttpDate, parseTimeValue, type TimeUnit } from '../runtime/record-time.js';
 
 /** The read options the resolver adds for every `bytes` adapter (SPEC §3). */
 export interface CommonReadOptions {
@@ -30,7 +30,7 @@ export interface CommonReadOptions {
 
 const EPOCH_UNITS: readonly unknown[] = ['auto', 's', 'ms', 'us', 'ns'];
 
-function isEpochUnit(u: unknown): u is EpochUnit {
+function isEpochUnit(u: unknown): u is TimeUnit {
   return EPOCH_UNITS.includes(u);
 }
 
@@ -118,41 +118,6 @@ export function makeMalformedSink(onError: OnError, ctx: Pick<RunContext, 'drop'
         },
       };
   }
-}
-
-const MONTHS: Record<string, number> = { jan: 0, feb: 1, mar: 2, apr: 3, may: 4, jun: 5, jul: 6, aug: 7, sep: 8, oct: 9, nov: 10, dec: 11 };
-const HTTPDATE = /^(\d{1,2})\/([A-Za-z]{3})\/(\d{4}):(\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?\s+([+-])(\d{2}):?(\d{2})$/;
-
-/**
- * The access-log timestamp `10/Oct/2000:13:55:36 -0700` (grok's HTTPDATE, in
- * COMMONAPACHELOG and friends), which the general moment parser does not take.
- */
-export function parseHttpDate(s: string): number | undefined {
-  const m = HTTPDATE.exec(s);
-  if (m === null) return undefined;
-  const month = MONTHS[m[2]!.toLowerCase()];
-  if (month === undefined) return undefined;
-  const ms = m[7] === undefined ? 0 : Number(m[7].slice(0, 3).padEnd(3, '0'));
-  const offset = (m[8] === '-' ? -1 : 1) * (Number(m[9]) * 60 + Number(m[10])) * 60_000;
-  return Date.UTC(Number(m[3]), month, Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6]), ms) - offset;
-}
-
-/** Parse a time value read from a record; undefined when it is not a time. */
-export function parseTimeValue(v: unknown, unit: TimeUnit, now: number): number | undefined {
-  if (typeof v === 'number') return epochMsFromNumber(v, unit);
-  if (typeof v === 'string') {
-    const t = fastParseIso(v);
-    if (!Number.isNaN(t)) return t;
-    const m = parseMoment(v, { now, unit });
-    if (m !== undefined && !Number.isNaN(m)) return m;
-    return parseHttpDate(v);
-  }
-  if (v instanceof TimeValue) return v.ms;
-  if (v instanceof Date) {
-    const t = v.getTime();
-    return Number.isNaN(t) ? undefined : t;
-  }
-  return undefined;
 }
 
 /**

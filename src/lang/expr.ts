@@ -175,7 +175,10 @@ function isConstant(e: Expr): boolean {
     case 'unary':
       return isConstant(e.arg);
     case 'binary':
+    case 'coalesce':
       return isConstant(e.left) && isConstant(e.right);
+    case 'conditional':
+      return isConstant(e.test) && isConstant(e.then) && isConstant(e.otherwise);
     case 'index':
       return isConstant(e.target) && isConstant(e.index);
     default:
@@ -239,6 +242,21 @@ export function compileExpr(e: Expr, env: ExprEnv): CompiledFn {
     }
     case 'binary':
       return folded(e, compileBinary(e, env));
+    case 'conditional': {
+      // Both branches compile (their errors are errors), but only the taken one runs.
+      const test = compileExpr(e.test, env);
+      const then = compileExpr(e.then, env);
+      const otherwise = compileExpr(e.otherwise, env);
+      return folded(e, (p) => (truthyValue(test(p)) ? then(p) : otherwise(p)));
+    }
+    case 'coalesce': {
+      const left = compileExpr(e.left, env);
+      const right = compileExpr(e.right, env);
+      return folded(e, (p) => {
+        const v = left(p);
+        return v === null || v === undefined ? right(p) : v;
+      });
+    }
     case 'call':
       return compileCall(e, env);
     case 'pipeline':
@@ -779,7 +797,10 @@ function isPlainConstant(e: Expr): boolean {
     case 'unary':
       return isPlainConstant(e.arg);
     case 'binary':
+    case 'coalesce':
       return isPlainConstant(e.left) && isPlainConstant(e.right);
+    case 'conditional':
+      return isPlainConstant(e.test) && isPlainConstant(e.then) && isPlainConstant(e.otherwise);
     case 'index':
       return isPlainConstant(e.target) && isPlainConstant(e.index);
     default:
@@ -821,6 +842,8 @@ export function constantValue(e: Expr): { ok: true; value: unknown } | { ok: fal
     }
     case 'unary':
     case 'binary':
+    case 'conditional':
+    case 'coalesce':
     case 'index':
       if (!isPlainConstant(e)) return { ok: false };
       return { ok: true, value: compileExpr(e, { now: 0 })(EMPTY) };

@@ -294,8 +294,10 @@ class Resolver {
       throw compileError('bad-argument', 'positional argument after a keyword argument', bad.span);
     }
     if (def.optionsFor) {
-      const firstName = positionalNames[0];
-      const firstArg = positional[0] ?? keyword.find((k) => k.name === firstName);
+      // The option that picks the schema: the first positional one, unless the stage names another (parse: `format`).
+      const firstName = (def.kind === 'proc' ? def.optionsFrom : undefined) ?? positionalNames[0];
+      const at = firstName === undefined ? -1 : positionalNames.indexOf(firstName);
+      const firstArg = (at >= 0 ? positional[at] : undefined) ?? keyword.find((k) => k.name === firstName);
       const first = firstArg ? constantValue(firstArg.value) : { ok: false as const };
       const r = def.optionsFor(first.ok ? first.value : undefined, this.reg.services);
       if ('error' in r) throw compileError('bad-option', r.error, firstArg?.value.span ?? stage.nameSpan, r.hints);

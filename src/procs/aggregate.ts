@@ -21,14 +21,31 @@ export interface Slot {
   make: () => ReducerState;
   /** For merge=true: the field holding this slot's partial state. */
   field: string;
+  /**
+   * put only: the call sits in a branch of `?:` or the right of `??`, so the
+   * slot is fed when that branch is evaluated (`ok ? count() : null` counts
+   * the ok points), not before the assignment like the others.
+   */
+  lazy: boolean;
 }
+
+/** Where a lazy slot feeds: put sets it to the current group's states and point time before each point. */
+export interface FeedContext {
+  states: ReducerState[];
+  t: number | undefined;
+  /** put over=: the value given to each slot for this point (NOT_FED for a lazy slot left alone). */
+  vals: unknown[] | undefined;
+}
+
+/** In put's over= window: a lazy slot that this point did not feed (nothing to retract). */
+export const NOT_FED: unique symbol = Symbol('flume.notFed');
 
 export interface Assignment {
   name: string;
   path: string[];
   /** Evaluate with `results` filled for the slots. */
   value: CompiledFn;
-  /** Slots used by this assignment (put updates them just before evaluating it). */
+  /** Slots used by this assignment (put updates them just before evaluating it; lazy ones are not listed). */
   slots: number[];
   /** A plain constant (no reducers, no point access). */
   constant: boolean;
@@ -41,6 +58,8 @@ export interface Aggregation {
   assignments: Assignment[];
   /** Current results, index = slot; assignments read from it. */
   results: unknown[];
+  /** Set by put before evaluating a point's assignments, for lazy slots. */
+  current: FeedContext;
 }
 
 function arityOf(def: ReducerDef): [number, number] {
@@ -60,13 +79,21 @@ function warnOptionLookalike(name: string, options: readonly string[], ctx: Crea
   if (option !== undefined) ctx.warn('option-lookalike', `\`${name}=\` sets a field \`${name}\`; did you mean the option \`${option}\`?`);
 }
 
-export function compileAggregation(named: readonly NamedArg[], ctx: CreateContext, options: readonly string[]): Aggregation {
+/**
+ * `stageName` 'put' feeds reducers in conditional branches lazily (only when
+ * taken); reduce feeds every reducer with every point and evaluates the
+ * expression, branches included, once per result. `options` are the stage's
+ * option names, for the did-you-mean warning.
+ */
+export function compileAggregation(named: readonly NamedArg[], ctx: CreateContext, stageName: string, options: readonly string[]): Aggregation {
   const slots: Slot[] = [];
   const results: unknown[] = [];
   const assignments: Assignment[] = [];
+  const current: FeedContext = { states: [], t: undefined, vals: undefined };
   for (const arg of named) {
     const used: number[] = [];
     let wholeIsReducer = false;
+    const branched = stageName === 'put' ? callsInBranches(arg.value as Expr, false, new Set()) : undefined;
     const onCall = (call: CallExpr): CompiledFn | undefined => {
       const def = ctx.services.reducer(call.name) as ReducerDef | undefined;
       if (!def) return undefined;
@@ -80,8 +107,16 @@ export function compileAggregation(named: readonly NamedArg[], ctx: CreateContex
         ]);
       }
       const slotIndex = slots.length;
-      slots.push(makeSlot(def, call, ctx, arg.name));
+      const slot = makeSlot(def, call, ctx, arg.name, branched?.has(call) === true);
+      slots.push(slot);
       results.push(def.empty);
+      if (slot.lazy) {
+        const feed = lazyFeed(slotIndex, slot, results, current);
+        return (p) => {
+          feed(p);
+          return results[slotIndex];
+        };
+      }
       used.push(slotIndex);
       if (call === arg.value) wholeIsReducer = true;
       return () => results[slotIndex];
@@ -103,10 +138,62 @@ export function compileAggregation(named: readonly NamedArg[], ctx: CreateContex
     if (constant) warnOptionLookalike(arg.name, options, ctx);
     assignments.push({ name: arg.name, path: splitPath(arg.name), value, slots: used, constant, pointFree: wholeIsReducer || (expr.kind === 'literal' && typeof expr.value !== 'string') });
   }
-  return { slots, assignments, results };
+  return { slots, assignments, results, current };
 }
 
-function makeSlot(def: ReducerDef, call: CallExpr, ctx: CreateContext, field: string): Slot {
+/** Reducer calls under a branch of `?:` or the right side of `??`, at any depth. */
+function callsInBranches(e: Expr, inBranch: boolean, into: Set<CallExpr>): Set<CallExpr> {
+  switch (e.kind) {
+    case 'call':
+      if (inBranch) into.add(e);
+      for (const a of e.args) callsInBranches(a.value, inBranch, into);
+      break;
+    case 'conditional':
+      callsInBranches(e.test, inBranch, into);
+      callsInBranches(e.then, true, into);
+      callsInBranches(e.otherwise, true, into);
+      break;
+    case 'coalesce':
+      callsInBranches(e.left, inBranch, into);
+      callsInBranches(e.right, true, into);
+      break;
+    case 'binary':
+      callsInBranches(e.left, inBranch, into);
+      callsInBranches(e.right, inBranch, into);
+      break;
+    case 'unary':
+      callsInBranches(e.arg, inBranch, into);
+      break;
+    case 'index':
+      callsInBranches(e.target, inBranch, into);
+      callsInBranches(e.index, inBranch, into);
+      break;
+    case 'list':
+      for (const i of e.items) callsInBranches(i, inBranch, into);
+      break;
+    case 'object':
+      for (const x of e.entries) callsInBranches(x.value, inBranch, into);
+      break;
+    default:
+      break;
+  }
+  return into;
+}
+
+/** Feeds a lazy slot from the point being evaluated, into the states put set as current. */
+function lazyFeed(i: number, s: Slot, results: unknown[], current: FeedContext): (p: Point) => void {
+  const value = s.value;
+  return (p) => {
+    const v = value ? value(p) : undefined;
+    const given = s.needsTime ? [v, current.t] : v;
+    const st = current.states[i]!;
+    st.add(given);
+    if (current.vals) current.vals[i] = given;
+    results[i] = st.result();
+  };
+}
+
+function makeSlot(def: ReducerDef, call: CallExpr, ctx: CreateContext, field: string, lazy: boolean): Slot {
   const consts: unknown[] = [];
   let value: CompiledFn | undefined;
   def.params.forEach((param, i) => {
@@ -136,7 +223,7 @@ function makeSlot(def: ReducerDef, call: CallExpr, ctx: CreateContext, field: st
     throw compileError('bad-reducer', `${def.name}: ${(e as Error).message}`, call.span);
   }
   const needsTime = (def as { needsTime?: boolean }).needsTime === true;
-  return { def, value, needsTime, make: factory, field };
+  return { def, value, needsTime, make: factory, field, lazy };
 }
 
 /** A string literal names a field (`maximum('count')`, §11.21); anything else is an expression. */

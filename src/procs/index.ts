@@ -5,6 +5,7 @@ import { read } from './read.js';
 import { seq } from './seq.js';
 import { filter } from './filter.js';
 import { put } from './put.js';
+import { parse } from './parse.js';
 import { keep } from './keep.js';
 import { remove } from './remove.js';
 import { rename } from './rename.js';
@@ -32,7 +33,7 @@ import { timechart } from './timechart.js';
 
 export const procs: readonly StageDef[] = [
   emit, read, seq,
-  filter, put, keep, remove, rename, head, tail, skip, uniq, sort, reduce, split,
+  filter, put, parse, keep, remove, rename, head, tail, skip, uniq, sort, reduce, split,
   join, union, intersect, diff, pace, reorder, merge,
   funnel, alarm,
   write,

@@ -7,7 +7,7 @@ import type { ProcInstance } from '../runtime/component.js';
 import { defineProc, type CreateContext, type NamedArg } from '../runtime/defs.js';
 import { pointToJson, setPath, TimeValue, type Point } from '../runtime/point.js';
 import { epochMsFromNumber, parseMoment } from '../runtime/time.js';
-import { compileAggregation, groupKeyFn, newStates, type Aggregation, type Slot } from './aggregate.js';
+import { compileAggregation, groupKeyFn, newStates, NOT_FED, type Aggregation, type Slot } from './aggregate.js';
 import type { ReducerState } from './reducers/types.js';
 import { GroupLimit, groupLimitOption, SlidingWindow, slidingSpec } from './window.js';
 
@@ -35,7 +35,7 @@ export const put = defineProc({
   create(opts, ctx) {
     const named = opts['$named'] as NamedArg[];
     if (named.length === 0) throw compileError('bad-option', 'put needs at least one `name=value` argument', undefined, ['put(double=v*2)']);
-    const agg = compileAggregation(named, ctx, Object.keys(put.options));
+    const agg = compileAggregation(named, ctx, 'put', Object.keys(put.options));
     const keyOf = groupKeyFn(opts.by);
     const over = opts.over?.ms;
     const copy = ctx.sharedInput;
@@ -67,7 +67,7 @@ function settingTime(value: CompiledFn, ctx: CreateContext): CompiledFn {
  * not hold memory.
  */
 function slidingPut(agg: Aggregation, keyOf: ((p: Point) => unknown) | undefined, copy: boolean, limit: GroupLimit, over: number): ProcInstance {
-  const { slots, assignments, results } = agg;
+  const { slots, assignments, results, current } = agg;
   const spec = slidingSpec(slots);
   const groups = new Map<unknown, SlidingWindow>();
   let latest = -Infinity;
@@ -99,7 +99,11 @@ function slidingPut(agg: Aggregation, keyOf: ((p: Point) => unknown) | undefined
           w.advance(-Infinity, t - over, false);
           if (t > latest) latest = t;
         }
-        const vals: unknown[] = [];
+        // A lazy slot (in a branch of ?: or ??) records its value here only when its branch is taken.
+        const vals: unknown[] = new Array<unknown>(slots.length).fill(NOT_FED);
+        current.states = w.states;
+        current.t = t;
+        current.vals = vals;
         for (let k = 0; k < assignments.length; k++) {
           const a = assignments[k]!;
           for (let j = 0; j < a.slots.length; j++) {
@@ -134,7 +138,7 @@ type Apply = (p: Point, states: ReducerState[], t: number | undefined) => void;
  * assignment, and slots are fed just before their assignment is evaluated.
  */
 function fastPut(agg: Aggregation, keyOf: ((p: Point) => unknown) | undefined, copy: boolean, limit: GroupLimit): ProcInstance {
-  const { slots, assignments, results } = agg;
+  const { slots, assignments, results, current } = agg;
   const applies = assignments.map((a) => applyFor(a.name, a.path, a.value, a.slots.map((i) => feedFor(i, slots[i]!, results))));
   const m = applies.length;
   if (slots.length === 0) {
@@ -155,9 +159,11 @@ function fastPut(agg: Aggregation, keyOf: ((p: Point) => unknown) | undefined, c
     return {
       push(batch, out) {
         const st = (states ??= newStates(slots));
+        current.states = st;
         for (let n = 0; n < batch.length; n++) {
           const p = copy ? { ...batch[n]! } : batch[n]!;
           const t = p.time;
+          current.t = t;
           for (let k = 0; k < m; k++) applies[k]!(p, st, t);
           out.push(p);
         }
@@ -176,6 +182,8 @@ function fastPut(agg: Aggregation, keyOf: ((p: Point) => unknown) | undefined, c
           groups.set(key, (st = newStates(slots)));
         }
         const t = p.time;
+        current.states = st;
+        current.t = t;
         for (let k = 0; k < m; k++) applies[k]!(p, st, t);
         out.push(p);
       }

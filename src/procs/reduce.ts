@@ -86,7 +86,7 @@ export const reduce = defineProc({
   create(opts, ctx) {
     const named = opts['$named'] as NamedArg[];
     if (named.length === 0) throw compileError('bad-option', 'reduce needs at least one `name=reducer()` argument', undefined, ['reduce(count=count())']);
-    const agg = compileAggregation(named, ctx, Object.keys(reduce.options));
+    const agg = compileAggregation(named, ctx, 'reduce', Object.keys(reduce.options));
     const partial = opts['partial'] === true;
     const merge = opts['merge'] === true;
     if (partial || merge) {

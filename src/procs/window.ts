@@ -10,7 +10,7 @@
  */
 import { compileError, runtimeError } from '../lang/diagnostics.js';
 import type { Point } from '../runtime/point.js';
-import { newStates, type Slot } from './aggregate.js';
+import { newStates, NOT_FED, type Slot } from './aggregate.js';
 import type { ReducerState } from './reducers/types.js';
 
 /** One point's reducer inputs (one value per slot), with the point for templates. */
@@ -84,7 +84,7 @@ export class SlidingWindow {
     while (this.evicted < this.counted && (keepFrom ? entries[this.evicted]!.t < from : entries[this.evicted]!.t <= from)) {
       if (spec.retractable) {
         const vals = entries[this.evicted]!.vals;
-        for (let i = 0; i < vals.length; i++) this.states[i]!.remove!(vals[i]);
+        for (let i = 0; i < vals.length; i++) if (vals[i] !== NOT_FED) this.states[i]!.remove!(vals[i]);
       }
       this.evicted++;
       changed = true;
@@ -123,7 +123,7 @@ export class SlidingWindow {
   private feed(states: ReducerState[], vals: readonly unknown[]): void {
     if (this.spec.merge) {
       for (let i = 0; i < vals.length; i++) if (vals[i] !== undefined && vals[i] !== null) states[i]!.merge(vals[i]);
-    } else for (let i = 0; i < vals.length; i++) states[i]!.add(vals[i]);
+    } else for (let i = 0; i < vals.length; i++) if (vals[i] !== NOT_FED) states[i]!.add(vals[i]);
   }
 }
 

@@ -270,6 +270,8 @@ export interface ProcInstance {
   readonly done?: boolean;
   /** For processors after a group (join, union, ...): points from branch `input`. */
   pushFrom?(input: number, batch: Batch, out: Point[]): void;
+  /** For processors after a group: branch `input` has ended (before the points its end releases from the others arrive). */
+  endFrom?(input: number, out: Point[]): void;
   /** Processors that must wait (pace) implement this instead of `push`. */
   pushAsync?(batch: Batch, emit: (points: Point[]) => void | Promise<void>): Promise<void>;
   /**

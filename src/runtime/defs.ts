@@ -57,6 +57,8 @@ export interface SourceDef extends ComponentDoc {
 
 export interface ProcDef extends ComponentDoc {
   optionsFor?: OptionsFor;
+  /** The option whose value `optionsFor` receives (default: the first positional one). */
+  optionsFrom?: string;
   kind: 'proc';
   /** Has windows or time semantics: a compile error after `sort`. */
   windowed?: boolean;

@@ -137,6 +137,14 @@ export class ProcNode implements Node {
     return step();
   }
 
+  /** Branch `input` of a preceding group has ended. */
+  endFrom(input: number): Maybe {
+    if (!this.proc.endFrom) return;
+    const out: Point[] = [];
+    guard(this.stats, () => this.proc.endFrom!(input, out));
+    return this.emit(out);
+  }
+
   mark(watermark: number): Maybe {
     const out: Point[] = [];
     const r = this.proc.mark ? guard(this.stats, () => this.proc.mark!(watermark, out)) : undefined;
@@ -228,6 +236,8 @@ interface MergeInputState {
   head: number;
   watermark: number;
   ended: boolean;
+  /** The tagged processor was told this input ended (ProcInstance.endFrom). */
+  told: boolean;
   waiters: (() => void)[];
 }
 
@@ -258,7 +268,7 @@ export class MergeNode {
      */
     private readonly mayWait = true,
   ) {
-    this.states = Array.from({ length: inputs }, () => ({ queue: [], head: 0, watermark: -Infinity, ended: false, waiters: [] }));
+    this.states = Array.from({ length: inputs }, () => ({ queue: [], head: 0, watermark: -Infinity, ended: false, told: false, waiters: [] }));
     this.openInputs = inputs;
   }
 
@@ -298,9 +308,19 @@ export class MergeNode {
     s.ended = true;
     s.watermark = Infinity;
     this.openInputs--;
-    const r = this.release();
+    // A drained branch is told first, so the processor knows it is complete before the others' points it held back arrive.
+    const told = this.tellEnded(i);
+    const r = then(told, () => this.release());
     if (this.openInputs > 0) return r;
     return then(r, () => this.next.end());
+  }
+
+  /** Tell a tagged processor that input `i` ended, once it has ended and every point of it was passed on. */
+  private tellEnded(i: number): Maybe {
+    const s = this.states[i]!;
+    if (!this.tagged || s.told || !s.ended || s.head < s.queue.length) return;
+    s.told = true;
+    return this.tagged.endFrom(i);
   }
 
   private minWatermark(): number {
@@ -340,6 +360,7 @@ export class MergeNode {
     const results: Maybe[] = [];
     if (this.tagged) {
       for (const r of runs) results.push(this.tagged.pushFrom(r.input, r.points));
+      for (const r of runs) results.push(this.tellEnded(r.input));
     } else if (runs.length === 1) {
       results.push(this.next.push(runs[0]!.points));
     } else if (runs.length > 1) {

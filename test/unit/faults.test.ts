@@ -87,7 +87,7 @@ describe('SystemClock past setTimeout limit (item 5)', () => {
 });
 
 function slotOf(def: ReducerDef, args: unknown[]): Slot {
-  return { def, needsTime: false, make: def.create(args, { mismatch: () => undefined }), field: def.name };
+  return { def, needsTime: false, make: def.create(args, { mismatch: () => undefined }), field: def.name, lazy: false };
 }
 
 describe('SlidingWindow (items 4, 6: the helper reduce and put share)', () => {

@@ -72,7 +72,7 @@ describe('formatForPath', () => {
   });
 
   it('lists the formats, each documented', () => {
-    assert.deepEqual(formats.map((f) => f.name), ['jsonl', 'json', 'csv', 'grok', 'text', 'logfmt', 'table']);
+    assert.deepEqual(formats.map((f) => f.name), ['jsonl', 'json', 'csv', 'grok', 'text', 'logfmt', 'kv', 'table']);
     for (const f of formats) {
       assert.ok(f.summary.length > 0);
       assert.ok(f.examples.length > 0, f.name);

@@ -2,7 +2,7 @@
  * `csv`: comma-separated values (RFC 4180 quoting), streamed: quoted fields
  * may span lines and chunks.
  */
-import { defineFormat, type MalformedSink, type Parser, type Serializer } from './types.js';
+import { defineFormat, type MalformedSink, type Parser, type RecordParser, type Serializer } from './types.js';
 import { formatIso, TimeValue, type Point, assignDotted } from '../../runtime/point.js';
 import { compileError } from '../../lang/diagnostics.js';
 import type { TracksLines } from './text.js';
@@ -72,7 +72,7 @@ class CsvParser implements Parser, TracksLines {
     this.delim = d.charCodeAt(0);
     this.trim = opts.ignore_whitespace !== false;
     this.infer = opts.infer !== false;
-    const h = opts.headers;
+    const h = opts.columns ?? opts.headers;
     if (h === false) throw compileError('bad-option', 'csv: headers=false applies to writing; to read rows without a header row, name the columns', undefined, ["headers=['time', 'host', 'value']"]);
     if (Array.isArray(h) && h.length > 0) this.header = h.map(String);
     else if (typeof h === 'string' && h.length > 0) this.header = h.split(',').map((s) => s.trim());
@@ -259,6 +259,36 @@ class CsvParser implements Parser, TracksLines {
   }
 }
 
+/**
+ * One CSV record (a field's value, for `parse`) through the reading parser,
+ * with the header fixed to `columns`: quoting, trimming and inference are
+ * read's own.
+ */
+function csvRecordParser(opts: Record<string, unknown>): RecordParser {
+  const columns = opts.columns ?? opts.headers;
+  if (!(Array.isArray(columns) && columns.length > 0) && !(typeof columns === 'string' && columns.length > 0)) {
+    throw compileError('bad-option', 'csv: a single record has no header row: give its names with columns=[...]', undefined, ["parse(format='csv', columns=['host', 'cpu'])"]);
+  }
+  let error: string | undefined;
+  const errors: MalformedSink = {
+    malformed(_line, _raw, e) {
+      error ??= e;
+    },
+  };
+  // Made once here, so bad options (a delimiter) are compile errors.
+  new CsvParser(opts, errors);
+  return (text) => {
+    error = undefined;
+    const out: Point[] = [];
+    const parser = new CsvParser(opts, errors);
+    parser.push(text, out);
+    parser.end(out);
+    if (error !== undefined) return error;
+    if (out.length === 1) return out[0]!;
+    return out.length === 0 ? 'csv: no values' : `csv: ${out.length} records in one value`;
+  };
+}
+
 /** Text of one CSV cell, quoted when it must be. */
 function cell(v: unknown, delim: string): string {
   let s: string;
@@ -385,6 +415,10 @@ export const csv = defineFormat({
         'Reading: column names (a list); when given, the first row is data, not a header. Writing: `false` writes no ' +
         'header row (rows only).',
     },
+    columns: {
+      type: 'list',
+      doc: "Column names, as `headers` (the name `parse` uses: parse(format='csv', columns=[...]) needs them).",
+    },
     delimiter: {
       type: 'string',
       default: ',',
@@ -405,6 +439,7 @@ export const csv = defineFormat({
   createParser(opts: Record<string, unknown>, errors: MalformedSink): Parser {
     return new CsvParser(opts, errors);
   },
+  createRecordParser: csvRecordParser,
   createSerializer(opts: Record<string, unknown>): Serializer {
     return new CsvSerializer(opts);
   },

@@ -6,7 +6,7 @@
  */
 import { defineFormat, type MalformedSink, type Parser, type Serializer } from './types.js';
 import type { Point } from '../../runtime/point.js';
-import { createJsonlParser, stringifyPoint } from './jsonl.js';
+import { createJsonlParser, parseJsonObject, stringifyPoint } from './jsonl.js';
 import type { TracksLines } from './text.js';
 
 const enum State {
@@ -110,16 +110,9 @@ class JsonParser implements Parser, TracksLines {
     this.pending = '';
     this.started = false;
     const raw = text.trim();
-    let v: unknown;
-    try {
-      v = JSON.parse(raw);
-    } catch (e) {
-      this.errors.malformed(this.elemLine, raw, 'invalid JSON: ' + (e as Error).message, out);
-      this.track(out, this.elemLine);
-      return;
-    }
-    if (typeof v === 'object' && v !== null && !Array.isArray(v)) out.push(v as Point);
-    else this.errors.malformed(this.elemLine, raw, `expected a JSON object, got ${Array.isArray(v) ? 'an array' : v === null ? 'null' : typeof v}`, out);
+    const r = parseJsonObject(raw);
+    if (typeof r === 'string') this.errors.malformed(this.elemLine, raw, r, out);
+    else out.push(r);
     this.track(out, this.elemLine);
   }
 
@@ -163,6 +156,7 @@ export const json = defineFormat({
     'form (time first), `]`; `[]` when there are no points.',
   options: {},
   extensions: ['json'],
+  createRecordParser: () => parseJsonObject,
   createParser(_opts: Record<string, unknown>, errors: MalformedSink): Parser {
     return new JsonParser(errors);
   },
