@@ -103,8 +103,6 @@ export interface BatchSinkConfig {
   buffer: number;
   /** How long a failing request is retried before the run fails, ms. */
   retryForMs: number;
-  /** At most this many retries of one request, too (elastic's `retries`). */
-  maxRetries?: number;
   /** Longest wait between retries, ms. */
   backoffMaxMs?: number;
   errors: ErrorsTarget | undefined;
@@ -155,7 +153,7 @@ export class BatchSink<T> implements SinkInstance {
     private readonly ctx: RunContext,
   ) {
     this.policy = {
-      retries: config.maxRetries ?? Infinity,
+      retries: Infinity,
       baseMs: BACKOFF_BASE_MS,
       maxMs: config.backoffMaxMs ?? BACKOFF_MAX_MS,
       forMs: config.retryForMs,
@@ -192,7 +190,6 @@ export class BatchSink<T> implements SinkInstance {
         this.timer = undefined;
         this.seal();
       }, this.config.flushMs);
-      this.timer.unref();
     }
     const routed = refused === undefined ? undefined : this.route(refused);
     if (this.waiting <= this.config.buffer) return routed;
@@ -343,8 +340,11 @@ export class BatchSink<T> implements SinkInstance {
       });
     } catch (e) {
       if (this.ownErrors.has(e as object)) throw e;
-      const retried = this.outageSince !== undefined ? `gave up after retrying for ${seconds(Date.now() - this.outageSince)} (retry_for=${seconds(this.config.retryForMs)}` +
-        `${this.config.maxRetries !== undefined ? `, retries=${this.config.maxRetries}` : ''})` : 'not retried: the destination refused the request';
+      const passing = e instanceof ItemsShed || this.dest.retryable(e);
+      const since = this.outageSince ?? Date.now();
+      const retried = passing
+        ? `gave up after retrying for ${seconds(Date.now() - since)} (retry_for=${seconds(this.config.retryForMs)})`
+        : 'not retried: the destination refused the request (a failure that does not pass by waiting)';
       throw this.own(`write ${adapter}: cannot ${what} ${server}: ${this.reasonOf(e)}`, [
         retried,
         `${this.waiting} ${this.noun} not sent; ${this.counts.sent} were sent before`,
