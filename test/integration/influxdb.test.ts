@@ -161,8 +161,9 @@ describe('Statspout in one line: docker-stats into InfluxDB', () => {
     const r = docker('run', '-d', '--name', name, '--label', `flumetest=${run}`, 'local/busybox:1', 'sleep', '600');
     assert.equal(r.status, 0, r.stderr);
   });
-  after(() => {
+  after(async () => {
     if (dockerHost !== '') docker('rm', '-f', name);
+    await fetch(`${url}/query`, { method: 'POST', body: new URLSearchParams({ db: 'statspout', q: `DROP SERIES FROM docker WHERE "name" = '${name}'` }) }).catch(() => undefined);
   });
 
   it("read('docker-stats') | write('influxdb'): one series per container, read back with InfluxQL", async () => {
@@ -180,5 +181,25 @@ describe('Statspout in one line: docker-stats into InfluxDB', () => {
     assert.ok(limit! > 0);
     const names = await query(d, 'SHOW TAG VALUES FROM docker WITH KEY = "name"');
     assert.deepEqual(names[0]!.values, [['name', name]]);
+  });
+
+  it('examples/statspout/influxdb.flume, as it is, fills database statspout until stopped', async () => {
+    const child = spawn(process.execPath, [bin, '-f', join(root, 'examples', 'statspout', 'influxdb.flume')], {
+      env: { ...process.env, HOME: tmp, FLUME_INFLUXDB_URL: url, DOCKER_HOST: dockerHost },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const mine = async () => {
+      const s = await query('statspout', `SELECT count(mem) FROM docker WHERE "name" = '${name}'`).catch(() => []);
+      return (s[0]?.values[0]?.[1] as number | undefined) ?? 0;
+    };
+    // Points reach the server `flush` (1 s) after each 5 s round: poll, do not time.
+    const deadline = Date.now() + 90_000;
+    while ((await mine()) < 2 && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 500));
+    child.kill('SIGTERM');
+    assert.equal(await exited, 143, stderr);
+    assert.ok((await mine()) >= 2, stderr);
   });
 });

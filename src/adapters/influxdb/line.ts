@@ -88,18 +88,40 @@ function timestamp(ms: number, precision: Precision): string {
   }
 }
 
-/** Top-level and nested fields as [dotted name, value], nested objects flattened. */
-function flatten(obj: Record<string, unknown>, prefix: string, out: [string, unknown][], skip: string | undefined): void {
-  for (const k in obj) {
-    if (prefix === '' && (k === 'time' || k === skip)) continue;
-    const v = obj[k];
-    const name = prefix === '' ? k : `${prefix}.${k}`;
-    if (v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof TimeValue)) flatten(v as Record<string, unknown>, name, out, undefined);
-    else out.push([name, v]);
+/** Escaped keys, remembered: the same few field names come with every point. */
+class KeyCache {
+  private readonly map = new Map<string, string>();
+  get(name: string): string {
+    let k = this.map.get(name);
+    if (k === undefined) {
+      k = escapeKey(name);
+      // Bounded: field names made from data (ids as keys) must not grow it without end.
+      if (this.map.size < 10_000) this.map.set(name, k);
+    }
+    return k;
   }
 }
 
-const byName = (a: [string, string], b: [string, string]): number => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+/** What one point gives: its tags (`key=value`, with their keys for ordering) and its fields (`key=value`). */
+interface Parts {
+  tagKeys: string[];
+  tags: string[];
+  fields: string;
+}
+
+/** Tags sorted by key, as InfluxDB recommends (it stores them sorted either way): only when they are not already. */
+function tagSet(parts: Parts): string {
+  const { tagKeys, tags } = parts;
+  let sorted = true;
+  for (let i = 1; i < tagKeys.length && sorted; i++) if (tagKeys[i - 1]! > tagKeys[i]!) sorted = false;
+  if (!sorted) {
+    const order = tagKeys.map((_, i) => i).sort((a, b) => (tagKeys[a]! < tagKeys[b]! ? -1 : tagKeys[a]! > tagKeys[b]! ? 1 : 0));
+    return order.map((i) => ',' + tags[i]!).join('');
+  }
+  let out = '';
+  for (const t of tags) out += ',' + t;
+  return out;
+}
 
 /**
  * The encoder for a plan, made once: a point → its line, or the reason it has
@@ -109,50 +131,59 @@ export function lineEncoder(plan: LinePlan): (p: Point) => { line: string } | { 
   const mPath = splitPath(plan.measurement);
   const mTop = mPath.length === 1 ? mPath[0] : undefined;
   const fixedMeasurement = escapeMeasurement(plan.measurement);
+  const keys = new KeyCache();
   const tagPaths = plan.tags?.map((t) => ({ key: escapeKey(t), path: splitPath(t) }));
   const fieldPaths = plan.fields?.map((f) => ({ key: escapeKey(f), path: splitPath(f) }));
   const tagNames = new Set(plan.tags ?? []);
   const fieldNames = new Set(plan.fields ?? []);
+  const inferTags = tagPaths === undefined;
+  const inferFields = fieldPaths === undefined;
+
+  /** Strings to tags, numbers and booleans to fields, for what tags=/fields= leave to inference; nested objects flattened. */
+  const infer = (obj: Record<string, unknown>, prefix: string, parts: Parts, skip: string | undefined): void => {
+    for (const k in obj) {
+      if (prefix === '' && (k === 'time' || k === skip)) continue;
+      const v = obj[k];
+      const name = prefix === '' ? k : `${prefix}.${k}`;
+      if (typeof v === 'string') {
+        if (!inferTags || fieldNames.has(name)) continue;
+        const tv = tagValue(v);
+        if (tv === undefined) continue;
+        const key = keys.get(name);
+        parts.tagKeys.push(key);
+        parts.tags.push(`${key}=${tv}`);
+      } else if (typeof v === 'number' || typeof v === 'boolean') {
+        if (!inferFields || tagNames.has(name)) continue;
+        const fv = fieldValue(v, false);
+        if (fv === undefined) continue;
+        parts.fields += (parts.fields === '' ? '' : ',') + keys.get(name) + '=' + fv;
+      } else if (v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof TimeValue)) {
+        infer(v as Record<string, unknown>, name, parts, undefined);
+      }
+    }
+  };
+
   return (p) => {
     const m = getPath(p, mPath);
     const measurement = typeof m === 'string' && m.length > 0 ? escapeMeasurement(m) : fixedMeasurement;
-    const skip = typeof m === 'string' ? mTop : undefined;
-    const tags: [string, string][] = [];
-    const fields: string[] = [];
-    let all: [string, unknown][] | undefined;
-    if (tagPaths === undefined || fieldPaths === undefined) {
-      all = [];
-      flatten(p, '', all, skip);
-    }
+    const parts: Parts = { tagKeys: [], tags: [], fields: '' };
+    if (inferTags || inferFields) infer(p, '', parts, typeof m === 'string' ? mTop : undefined);
     if (tagPaths !== undefined) {
       for (const t of tagPaths) {
         const v = tagValue(getPath(p, t.path));
-        if (v !== undefined) tags.push([t.key, v]);
-      }
-    } else {
-      for (const [k, v] of all!) {
-        if (typeof v !== 'string' || fieldNames.has(k)) continue;
-        const tv = tagValue(v);
-        if (tv !== undefined) tags.push([escapeKey(k), tv]);
+        if (v === undefined) continue;
+        parts.tagKeys.push(t.key);
+        parts.tags.push(`${t.key}=${v}`);
       }
     }
     if (fieldPaths !== undefined) {
       for (const f of fieldPaths) {
         const v = fieldValue(getPath(p, f.path), true);
-        if (v !== undefined) fields.push(`${f.key}=${v}`);
-      }
-    } else {
-      for (const [k, v] of all!) {
-        if (tagNames.has(k)) continue;
-        const fv = fieldValue(v, false);
-        if (fv !== undefined) fields.push(`${escapeKey(k)}=${fv}`);
+        if (v !== undefined) parts.fields += (parts.fields === '' ? '' : ',') + f.key + '=' + v;
       }
     }
-    if (fields.length === 0) return { empty: 'no fields (nothing numeric or boolean, and no fields= named)' };
-    let line = measurement;
-    if (tags.length > 1) tags.sort(byName);
-    for (const [k, v] of tags) line += `,${k}=${v}`;
-    line += ' ' + fields.join(',');
+    if (parts.fields === '') return { empty: 'no fields (nothing numeric or boolean, and no fields= named)' };
+    let line = measurement + tagSet(parts) + ' ' + parts.fields;
     if (typeof p.time === 'number' && Number.isFinite(p.time)) line += ' ' + timestamp(p.time, plan.precision);
     return { line };
   };

@@ -121,8 +121,7 @@ export class InfluxDestination implements Destination<string> {
   }
 
   private post(lines: readonly string[], from: number, to: number): Promise<HttpAnswer> {
-    let body = '';
-    for (let i = from; i < to; i++) body += lines[i] + '\n';
+    const body = (from === 0 && to === lines.length ? lines : lines.slice(from, to)).join('\n') + '\n';
     return httpRequest(this.target, { method: 'POST', headers: this.headers, body, timeoutMs: this.plan.timeoutMs });
   }
 
