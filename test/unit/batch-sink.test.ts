@@ -14,6 +14,9 @@ import { BatchSink, Refusal, type BatchSinkConfig, type Destination, type SendRe
 import type { RunContext } from '../../src/runtime/component.js';
 import { SystemClock } from '../../src/runtime/clock.js';
 import type { Point } from '../../src/runtime/point.js';
+import { Registry } from '../../src/registry.js';
+import { compile } from '../../src/compile.js';
+import { retriesAsDuration } from '../../src/adapters/elastic/write.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'flume-batch-sink-'));
 
@@ -243,5 +246,38 @@ describe('batch sink machinery', () => {
     assert.deepEqual(d.batches, [['{"i":0}', '{"i":1}', '{"i":2}'], ['{"i":1}']]);
     assert.equal(sink.counts.sent, 3);
     assert.match(ctx.warnings[0]!.message, /1 points refused for now: 429 too many requests/);
+  });
+});
+
+describe('the shared sink options', () => {
+  const reg = Registry.builtin();
+  const writeOpts = (program: string) => compile(program, reg, { implicitSink: null }).plan.nodes.find((n) => n.def.name === 'write')!.opts;
+
+  it("every network sink takes the same options (one schema fragment), with the sink's defaults", () => {
+    for (const adapter of ['kafka', 'elastic', 'http', 'influxdb']) {
+      const options = reg.adapter(adapter)!.write!.options;
+      for (const name of ['batch_size', 'batch_bytes', 'flush', 'buffer', 'retry_for', 'errors']) assert.ok(options[name], `${adapter} lacks ${name}`);
+    }
+    assert.deepEqual(writeOpts("emit(limit=1) | write('kafka', topic='t')")['flush'], { months: 0, ms: 100 });
+    assert.deepEqual(writeOpts("emit(limit=1) | write('http', url='http://127.0.0.1:1/')")['flush'], { months: 0, ms: 1000 });
+  });
+
+  it("accepts kafka's older `linger` for flush, and refuses both at once", () => {
+    assert.deepEqual(writeOpts("emit(limit=1) | write('kafka', topic='t', linger='20ms')")['flush'], { months: 0, ms: 20 });
+    assert.throws(
+      () => writeOpts("emit(limit=1) | write('kafka', topic='t', linger='20ms', flush='1s')"),
+      /option `flush` given twice \(`flush` is another name for it\)|option `flush` given twice/,
+    );
+  });
+
+  it("turns elastic's older retries= into the retry_for those retries take at most", () => {
+    // 100, 200, 400, 800, 1600 ms, then backoff_max (2 s) for the rest.
+    assert.equal(retriesAsDuration(7, 2000), 100 + 200 + 400 + 800 + 1600 + 2000 + 2000);
+  });
+
+  it("takes errors='file:path' everywhere and a destination's own target only where it has one", () => {
+    assert.throws(() => writeOpts("emit(limit=1) | write('http', url='http://127.0.0.1:1/', errors='bad-index')"), /write\('http'\) sends rejected points to a file only/);
+    assert.throws(() => writeOpts("emit(limit=1) | write('http', url='http://127.0.0.1:1/', errors='file:')"), /needs a path/);
+    assert.equal(writeOpts("emit(limit=1) | write('elastic', index='x', errors='bad-docs')")['errors'], 'bad-docs');
   });
 });
