@@ -325,6 +325,7 @@ export class BatchSink<T> implements SinkInstance {
   private async retrying(what: string, op: () => Promise<void>): Promise<void> {
     const { adapter, address } = this.config;
     const server = address === undefined ? this.config.server : `${this.config.server} at ${address}`;
+    const began = Date.now();
     try {
       await withRetry(op, this.policy, (e) => e instanceof ItemsShed || (!this.ownErrors.has(e as object) && this.dest.retryable(e)), (e, _attempt, delay) => {
         this.counts.retries++;
@@ -341,7 +342,7 @@ export class BatchSink<T> implements SinkInstance {
     } catch (e) {
       if (this.ownErrors.has(e as object)) throw e;
       const passing = e instanceof ItemsShed || this.dest.retryable(e);
-      const since = this.outageSince ?? Date.now();
+      const since = this.outageSince ?? began;
       const retried = passing
         ? `gave up after retrying for ${seconds(Date.now() - since)} (retry_for=${seconds(this.config.retryForMs)})`
         : 'not retried: the destination refused the request (a failure that does not pass by waiting)';
