@@ -242,15 +242,7 @@ export class BatchSink<T> implements SinkInstance {
     this.items = [];
     this.points = [];
     this.bytes = 0;
-    this.sender ??= this.sendAll().then(
-      () => {
-        this.sender = undefined;
-      },
-      (e: unknown) => {
-        this.sender = undefined;
-        this.fail(e);
-      },
-    );
+    if (this.failure === undefined) this.sender ??= this.sendAll();
   }
 
   private fail(e: unknown): void {
@@ -268,13 +260,20 @@ export class BatchSink<T> implements SinkInstance {
 
   /** One batch at a time, in order: a retried batch never overtakes a later one. */
   private async sendAll(): Promise<void> {
-    await this.open();
-    while (this.queue.length > 0) {
-      const batch = this.queue[0]!;
-      await this.sendBatch(batch);
-      this.queue.shift();
-      this.waiting -= batch.items.length;
-      this.wake();
+    try {
+      await this.open();
+      while (this.queue.length > 0) {
+        const batch = this.queue[0]!;
+        await this.sendBatch(batch);
+        this.queue.shift();
+        this.waiting -= batch.items.length;
+        this.wake();
+      }
+    } catch (e) {
+      this.fail(e);
+    } finally {
+      // In the same step as the loop's last check: a batch sealed from now on starts a new sender.
+      this.sender = undefined;
     }
   }
 

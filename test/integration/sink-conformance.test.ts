@@ -7,47 +7,23 @@
  * counted and routed to errors=file:. A new sink gets these tests by adding
  * itself to SINKS.
  */
-import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { elasticUrl, influxdbUrl, kafkaBrokers } from './services.js';
+import { flumeRun, type Ran } from './spawn-flume.js';
 
-const root = resolve(import.meta.dirname, '..', '..');
-const bin = join(root, 'bin', 'flume.js');
 const tmp = mkdtempSync(join(tmpdir(), 'flume-conformance-'));
 const run = `${Date.now().toString(36)}${process.pid}`;
 const T0 = Date.parse('2024-03-01T00:00:00Z');
 
-interface Ran {
-  stdout: string;
-  stderr: string;
-  code: number | null;
-}
-
 /** Run the CLI (asynchronously: the HTTP test server lives in this process). */
 function flume(program: string, opts: { input?: string; env?: NodeJS.ProcessEnv; stats?: boolean; killAfterMs?: number } = {}): Promise<Ran> {
-  const args = opts.stats ? ['--stats', program] : [program];
-  const child = spawn(process.execPath, [bin, ...args], { cwd: tmp, env: { ...process.env, HOME: tmp, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  child.stdin.end(opts.input ?? '');
-  const term = opts.killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGTERM'), opts.killAfterMs);
-  const guard = setTimeout(() => child.kill('SIGKILL'), 180_000);
-  return new Promise((res) =>
-    child.on('exit', (code) => {
-      clearTimeout(guard);
-      if (term) clearTimeout(term);
-      // 'exit' may come before the pipes are drained.
-      setImmediate(() => res({ stdout, stderr, code }));
-    }),
-  );
+  return flumeRun(program, { cwd: tmp, input: opts.input, env: opts.env, stats: opts.stats, signalAfterMs: opts.killAfterMs });
 }
 
 /** A port nothing listens on: bound, then closed. */
