@@ -10,5 +10,7 @@ import { dockerEvents } from './docker-events.js';
 import { host } from './host.js';
 import { elastic } from './elastic/index.js';
 import { kafka } from './kafka/index.js';
+import { http } from './http/index.js';
+import { influxdb } from './influxdb/index.js';
 
-export const adapters: readonly AdapterDef[] = [stdio, dockerStats, dockerLogs, dockerEvents, host, elastic, kafka];
+export const adapters: readonly AdapterDef[] = [stdio, dockerStats, dockerLogs, dockerEvents, host, elastic, kafka, http, influxdb];
