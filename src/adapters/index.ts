@@ -10,5 +10,6 @@ import { dockerEvents } from './docker-events.js';
 import { host } from './host.js';
 import { elastic } from './elastic/index.js';
 import { kafka } from './kafka/index.js';
+import { rest } from './rest.js';
 
-export const adapters: readonly AdapterDef[] = [stdio, dockerStats, dockerLogs, dockerEvents, host, elastic, kafka];
+export const adapters: readonly AdapterDef[] = [stdio, dockerStats, dockerLogs, dockerEvents, host, elastic, kafka, rest];

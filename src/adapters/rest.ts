@@ -1,0 +1,143 @@
+/**
+ * `rest`: Statspout's REST repository. Keeps the latest point of every key
+ * (the `by` fields) and answers `GET /` (the keys seen), `GET /<key>` (that
+ * key's latest point) and `GET /?format=jsonl` (every latest point).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { defineAdapter, type CreateContext } from '../runtime/defs.js';
+import type { SinkInstance } from '../runtime/component.js';
+import { fieldText, getPath, pointToJson, splitPath, type Batch, type Point } from '../runtime/point.js';
+import { compileError, runtimeError } from '../lang/diagnostics.js';
+import { parseListen, reply, serveHttp, untilStopped, type Listen, type Serving } from './serve.js';
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+export class RestSink implements SinkInstance {
+  /** Key → latest point, in the order keys were first seen. */
+  private readonly latest = new Map<string, Point>();
+  private serving: Promise<Serving> | undefined;
+  private readonly paths: string[][];
+
+  constructor(
+    by: readonly string[],
+    private readonly listen: Listen,
+    private readonly maxKeys: number,
+    private readonly keepServing: boolean,
+    private readonly ctx: CreateContext,
+  ) {
+    this.paths = by.map(splitPath);
+  }
+
+  /** The key of a point: its `by` values joined with `/` (`GET /web/1` for by=[name, n]). */
+  keyOf(p: Point): string {
+    const paths = this.paths;
+    if (paths.length === 1) {
+      const path = paths[0]!;
+      return fieldText(path.length === 1 ? p[path[0]!] : getPath(p, path)) ?? '';
+    }
+    let k = '';
+    for (let i = 0; i < paths.length; i++) k += (i > 0 ? '/' : '') + (fieldText(getPath(p, paths[i]!)) ?? '');
+    return k;
+  }
+
+  private start(): Promise<Serving> {
+    return (this.serving ??= serveHttp(this.listen, (req, res) => this.answer(req, res), 'write rest').then((s) => {
+      this.ctx.log(`write rest: serving ${s.url}/`);
+      return s;
+    }));
+  }
+
+  /** The URL it listens on (starting it if need be). */
+  async address(): Promise<string> {
+    return (await this.start()).url;
+  }
+
+  async write(batch: Batch): Promise<void> {
+    await this.start();
+    const latest = this.latest;
+    for (let i = 0; i < batch.length; i++) {
+      const p = batch[i]!;
+      const key = this.keyOf(p);
+      if (key.length === 0 || key.replaceAll('/', '').length === 0) {
+        this.ctx.drop('no-key', pointToJson(p).slice(0, 200));
+        continue;
+      }
+      if (latest.size >= this.maxKeys && !latest.has(key)) throw this.overLimit(key);
+      latest.set(key, p);
+    }
+  }
+
+  async mark(): Promise<void> {
+    await this.start();
+  }
+
+  async end(): Promise<void> {
+    const s = await this.start();
+    if (this.keepServing) {
+      this.ctx.log('write rest: the stream ended; serving the last points until Ctrl-C');
+      await untilStopped(this.ctx.signal);
+    }
+    await s.close();
+  }
+
+  private overLimit(key: string): Error {
+    return runtimeError('keys-limit', `write rest: more than ${this.maxKeys} keys (max_keys=${this.maxKeys}); the next was ${JSON.stringify(key)}`, [
+      'a `by` field with many values (an id, a timestamp) makes a key each: key by fewer fields',
+      'raise the limit with max_keys=N',
+    ]);
+  }
+
+  private answer(req: IncomingMessage, res: ServerResponse): void {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return reply(res, 405, JSON_TYPE, '{"error":"only GET"}\n');
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname === '/') {
+      if (url.searchParams.get('format') === 'jsonl') {
+        let body = '';
+        for (const p of this.latest.values()) body += pointToJson(p) + '\n';
+        return reply(res, 200, 'application/x-ndjson; charset=utf-8', body);
+      }
+      return reply(res, 200, JSON_TYPE, JSON.stringify([...this.latest.keys()]) + '\n');
+    }
+    let key: string;
+    try {
+      key = decodeURIComponent(url.pathname.slice(1));
+    } catch {
+      return reply(res, 400, JSON_TYPE, '{"error":"bad percent-encoding in the path"}\n');
+    }
+    const p = this.latest.get(key);
+    if (p === undefined) return reply(res, 404, JSON_TYPE, JSON.stringify({ error: 'unknown key', key }) + '\n');
+    reply(res, 200, JSON_TYPE, pointToJson(p) + '\n');
+  }
+}
+
+export const rest = defineAdapter({
+  name: 'rest',
+  summary: 'A REST endpoint of the latest point per key (Statspout’s REST repository)',
+  description:
+    'Keeps the latest point of every key (the values of the `by` fields, joined with `/`) and serves, on `listen` while the run lasts: ' +
+    '`GET /` the keys seen as a JSON array, in the order first seen; `GET /<key>` that key’s latest point as JSON (`time` as ISO 8601), ' +
+    '404 `{"error":"unknown key"}` for a key never seen; `GET /?format=jsonl` every latest point, one JSON line each. ' +
+    'A point whose `by` fields are all missing has no key and is counted as dropped (`no-key`). ' +
+    'At most `max_keys` keys are held: one more fails the run with an error naming it. ' +
+    'The address bound is logged (port 0 takes any free one); `keep_serving=true` keeps answering after the end of the stream, until Ctrl-C.',
+  write: {
+    options: {
+      listen: { type: 'string', default: '127.0.0.1:8080', doc: "address to listen on: 'host:port' (port 0: any free one)" },
+      by: { type: 'fields', default: ['name'], doc: 'fields whose values make the key (several: joined with /)' },
+      max_keys: { type: 'integer', default: 10_000, doc: 'most keys held; one more fails the run' },
+      keep_serving: { type: 'boolean', default: false, doc: 'keep answering after the end of the stream, until Ctrl-C' },
+    },
+    create(opts, ctx) {
+      if (opts.by.length === 0) throw compileError('bad-option', 'by= needs at least one field: the key of GET /<key>', undefined, ['by=[name]']);
+      if (opts.max_keys < 1) throw compileError('bad-option', 'max_keys= must be at least 1');
+      return new RestSink(opts.by, parseListen(opts.listen), opts.max_keys, opts.keep_serving, ctx);
+    },
+  },
+  examples: [
+    {
+      title: "Every container's latest figures at http://127.0.0.1:8080/<name>.",
+      program: "read('docker-stats') | write('rest', by=[name])",
+      needs: 'docker',
+    },
+  ],
+});
