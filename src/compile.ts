@@ -11,7 +11,7 @@ import type { Clock } from './runtime/clock.js';
 import { SystemClock } from './runtime/clock.js';
 import type { NodeStats, ProcInstance, SinkInstance, SourceInstance, SourceOutput } from './runtime/component.js';
 import type { CreateContext, SinkDef, StageDef } from './runtime/defs.js';
-import { FanoutNode, MergeNode, newStats, NullNode, ProcNode, SinkNode, SourceRunner, type Node } from './runtime/graph.js';
+import { FanoutNode, MergeNode, nameError, newStats, NullNode, ProcNode, SinkNode, SourceRunner, type Node } from './runtime/graph.js';
 import type { Point } from './runtime/point.js';
 
 export interface CompileOptions {
@@ -52,13 +52,19 @@ const WARN_IN_FULL = 3;
 export class Pipeline {
   private readonly controller = new AbortController();
   private started = false;
+  /** Rejects when a component fails the run from outside a call (RunContext.fail). */
+  private failWith: ((e: Error) => void) | undefined;
+  private readonly failed = new Promise<never>((_, reject) => (this.failWith = reject));
   private built?: Built;
 
   constructor(
     readonly plan: Plan,
     private readonly reg: Resolvable,
     private readonly options: Required<Pick<CompileOptions, 'env' | 'log' | 'io'>> & { clock: Clock; now: number },
-  ) {}
+  ) {
+    // Failing after the run ended (or with nobody racing it) is no unhandled rejection.
+    this.failed.catch(() => undefined);
+  }
 
   /** Request a drain: sources stop, what is in flight is flushed. */
   stop(): void {
@@ -75,7 +81,7 @@ export class Pipeline {
     const t0 = Date.now();
     const built = this.prepare();
     try {
-      await Promise.all(built.runners.map((r) => r.run()));
+      await Promise.race([Promise.all(built.runners.map((r) => r.run())), this.failed]);
     } catch (e) {
       this.controller.abort();
       throw e;
@@ -159,6 +165,10 @@ export class Pipeline {
       services: this.reg.services,
       inputs: Math.max(1, n.predecessors.length),
       log,
+      fail: (e: Error) => {
+        this.controller.abort();
+        this.failWith?.(nameError(e, stats) as Error);
+      },
       drop(reason: string, example?: string, count = 1) {
         stats.drops[reason] = (stats.drops[reason] ?? 0) + count;
         if (example !== undefined && stats.dropExamples[reason] === undefined) stats.dropExamples[reason] = example;

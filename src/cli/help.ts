@@ -21,7 +21,8 @@ function optionLines(options: OptionSchema, adapter?: string): string[] {
     if (name === 'adapter') continue;
     const choices = spec.choices ? ` one of: ${spec.choices.join(', ')}.` : '';
     const env = adapter ? `  [env ${envName(adapter, name)}]` : '';
-    lines.push(`  ${name}: ${spec.type}${spec.required ? ', required' : ''}${fmtDefault(spec.default)} — ${spec.doc}${choices}${env}`);
+    const aliases = spec.aliases?.length ? ` Also accepted as: ${spec.aliases.join(', ')}.` : '';
+    lines.push(`  ${name}: ${spec.type}${spec.required ? ', required' : ''}${fmtDefault(spec.default)} — ${spec.doc}${choices}${aliases}${env}`);
   }
   return lines;
 }

@@ -315,10 +315,13 @@ class Resolver {
       if (rest.length > 0 || opts[def.rest] === undefined) opts[def.rest] = rest;
     }
     for (const arg of keyword) {
-      const name = arg.name!;
+      const name = optionNamed(schema, arg.name!);
       const spec = schema[name];
       if (spec && !(def.rest === name && rest.length > 0)) {
-        if (given.has(name)) throw compileError('duplicate-option', `option \`${name}\` given twice`, arg.nameSpan ?? arg.span);
+        if (given.has(name)) {
+          const how = name === arg.name ? '' : ` (\`${arg.name}\` is another name for it)`;
+          throw compileError('duplicate-option', `option \`${name}\` given twice${how}`, arg.nameSpan ?? arg.span);
+        }
         opts[name] = this.convert(name, spec, arg.value, stage);
         given.add(name);
       } else if (def.named) {
@@ -523,3 +526,10 @@ function respanExpr(e: Expr, offset: number): Expr {
 }
 
 export type { Arg };
+
+/** The option a keyword names: itself, or the option listing it among its aliases (an older name). */
+function optionNamed(schema: OptionSchema, name: string): string {
+  if (schema[name] !== undefined) return name;
+  for (const [canonical, spec] of Object.entries(schema)) if (spec.aliases?.includes(name)) return canonical;
+  return name;
+}

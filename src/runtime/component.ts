@@ -44,6 +44,8 @@ export interface OptionSpec {
   choices?: readonly string[];
   /** Also accept null (e.g. `time=null`). */
   nullable?: boolean;
+  /** Older names still accepted for this option (kafka's `linger` for `flush`); giving both is an error. */
+  aliases?: readonly string[];
 }
 
 export type OptionSchema = Record<string, OptionSpec>;
@@ -159,6 +161,12 @@ export interface RunContext {
   sharedInput: boolean;
   /** Where to write human messages (stderr). */
   log(message: string): void;
+  /**
+   * Fail the run from outside a call into the component (a sink whose
+   * background send gave up while its sources are idle): the run stops with
+   * this error. Absent in contexts that run no pipeline.
+   */
+  fail?(error: Error): void;
   /** Standard streams (tests and the REPL substitute their own). */
   io: { stdin: NodeJS.ReadableStream; stdout: NodeJS.WritableStream };
   /** Environment variables (FLUME_* defaults are already applied to options). */
