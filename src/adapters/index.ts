@@ -11,5 +11,7 @@ import { host } from './host.js';
 import { elastic } from './elastic/index.js';
 import { kafka } from './kafka/index.js';
 import { rest } from './rest.js';
+import { prometheus } from './prometheus/index.js';
+import { mongodb } from './mongodb/index.js';
 
-export const adapters: readonly AdapterDef[] = [stdio, dockerStats, dockerLogs, dockerEvents, host, elastic, kafka, rest];
+export const adapters: readonly AdapterDef[] = [stdio, dockerStats, dockerLogs, dockerEvents, host, elastic, kafka, prometheus, mongodb, rest];

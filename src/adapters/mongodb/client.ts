@@ -9,11 +9,17 @@ export type MongoClient = import('mongodb').MongoClient;
 
 let driver: Promise<Driver> | undefined;
 
-export function loadDriver(): Promise<Driver> {
-  return (driver ??= import('mongodb').catch((e: unknown) => {
+async function importDriver(): Promise<Driver> {
+  try {
+    return await import('mongodb');
+  } catch (e) {
     driver = undefined;
     throw runtimeError('missing-dependency', `the mongodb adapter needs the \`mongodb\` package: ${(e as Error).message}`, ['npm install mongodb@6']);
-  }));
+  }
+}
+
+export function loadDriver(): Promise<Driver> {
+  return (driver ??= importDriver());
 }
 
 /** A client that gives up on an unreachable server in seconds, so the sink's own retry (retry_for) decides how long to wait. */
