@@ -74,7 +74,7 @@ export class SeriesTable {
 
   constructor(readonly type: MetricType) {}
 
-  /** Give a family its own type and a `# HELP` line (metrics of different kinds in one table). */
+  /** Give a family its own type and a `# HELP` line (metrics of different kinds in one table). Forgotten when its last series expires. */
   describe(metric: string, type: MetricType, help?: string): void {
     this.described.set(metric, { type, help });
   }
@@ -89,9 +89,13 @@ export class SeriesTable {
     return this.families.get(metric)?.has(labels) === true;
   }
 
-  /** Set a series to `value` at time `at`; `metric` is a valid name, `labels` a {@link labelSet}. */
-  set(metric: string, labels: string, value: number, at: number): void {
+  /**
+   * Set a series to `value` at time `at`; `metric` is a valid name, `labels` a {@link labelSet}.
+   * Returns true when the metric is new (or came back after expiring): the moment to {@link describe} it.
+   */
+  set(metric: string, labels: string, value: number, at: number): boolean {
     let family = this.families.get(metric);
+    const added = family === undefined;
     if (family === undefined) this.families.set(metric, (family = new Map()));
     const s = family.get(labels);
     if (s === undefined) {
@@ -101,6 +105,7 @@ export class SeriesTable {
       s.value = value;
       s.at = at;
     }
+    return added;
   }
 
   /** Remove the series last set before `before`; returns how many went. */
@@ -113,7 +118,10 @@ export class SeriesTable {
           gone++;
         }
       }
-      if (family.size === 0) this.families.delete(metric);
+      if (family.size === 0) {
+        this.families.delete(metric);
+        this.described.delete(metric);
+      }
     }
     this.count -= gone;
     return gone;

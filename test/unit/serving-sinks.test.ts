@@ -114,16 +114,16 @@ describe('points to series', () => {
     );
     assert.equal(
       s.table.render(),
-      '# TYPE cpu gauge\ncpu{name="web",labels_team="a\\"b"} 2.25\ncpu{name="db",labels_team="c"} 3\n' +
-        '# TYPE mem_rss gauge\nmem_rss{name="web",labels_team="a\\"b"} 10\n' +
-        '# TYPE mem_cache gauge\nmem_cache{name="web",labels_team="a\\"b"} 2\n',
+      '# HELP cpu the field cpu\n# TYPE cpu gauge\ncpu{name="web",labels_team="a\\"b"} 2.25\ncpu{name="db",labels_team="c"} 3\n' +
+        '# HELP mem_rss the field mem.rss\n# TYPE mem_rss gauge\nmem_rss{name="web",labels_team="a\\"b"} 10\n' +
+        '# HELP mem_cache the field mem.cache\n# TYPE mem_cache gauge\nmem_cache{name="web",labels_team="a\\"b"} 2\n',
     );
   });
 
   it('a numeric by field is a label, not a metric; a missing one is an empty label; counters are declared so', () => {
     const s = new PointSeries(plan({ by: ['port'], type: 'counter', prefix: 'app' }));
     s.update([{ port: 80, requests: 7 }, { requests: 1 }], T0);
-    assert.equal(s.table.render(), '# TYPE app_requests counter\napp_requests{port="80"} 7\napp_requests{port=""} 1\n');
+    assert.equal(s.table.render(), '# HELP app_requests the field requests\n# TYPE app_requests counter\napp_requests{port="80"} 7\napp_requests{port=""} 1\n');
   });
 
   it('removes a series not updated for ttl', () => {
@@ -131,12 +131,15 @@ describe('points to series', () => {
     s.update([{ name: 'old', v: 1 }], T0);
     s.update([{ name: 'new', v: 2 }], T0 + 30_000);
     s.expire(T0 + 60_000);
-    assert.equal(s.table.render(), '# TYPE v gauge\nv{name="old"} 1\nv{name="new"} 2\n');
+    assert.equal(s.table.render(), '# HELP v the field v\n# TYPE v gauge\nv{name="old"} 1\nv{name="new"} 2\n');
     s.expire(T0 + 60_001);
-    assert.equal(s.table.render(), '# TYPE v gauge\nv{name="new"} 2\n');
+    assert.equal(s.table.render(), '# HELP v the field v\n# TYPE v gauge\nv{name="new"} 2\n');
     s.expire(T0 + 90_001);
     assert.equal(s.table.render(), '');
     assert.equal(s.table.size, 0);
+    // A family that comes back is described again.
+    s.update([{ name: 'back', v: 3 }], T0 + 90_001);
+    assert.equal(s.table.render(), '# HELP v the field v\n# TYPE v gauge\nv{name="back"} 3\n');
   });
 
   it('fails with a clear error past max_series, after the stale series went', () => {
@@ -163,7 +166,7 @@ describe("write('prometheus') served", () => {
     const r = await get(`${url}/m`);
     assert.equal(r.status, 200);
     assert.equal(r.type, 'text/plain; version=0.0.4; charset=utf-8');
-    assert.equal(r.body, '# TYPE cpu gauge\ncpu{name="a"} 1\n');
+    assert.equal(r.body, '# HELP cpu the field cpu\n# TYPE cpu gauge\ncpu{name="a"} 1\n');
     assert.equal((await get(`${url}/metrics`)).status, 404);
     await clock.sleepUntil(T0 + 61_000);
     assert.equal((await get(`${url}/m`)).body, '');
@@ -187,7 +190,7 @@ describe("write('prometheus') served", () => {
     const url = await sink.address();
     let ended = false;
     const ending = sink.end().then(() => (ended = true));
-    assert.equal((await get(`${url}/metrics`)).body, '# TYPE v gauge\nv 4\n');
+    assert.equal((await get(`${url}/metrics`)).body, '# HELP v the field v\n# TYPE v gauge\nv 4\n');
     assert.equal(ended, false);
     ctx.stop();
     await ending;

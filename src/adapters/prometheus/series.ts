@@ -69,11 +69,20 @@ export class PointSeries {
       const field = parent.length === 0 ? k : parent + '.' + k;
       if (typeof v === 'number') {
         if (this.labelFields.has(field)) continue;
-        let name = this.names.get(field);
-        if (name === undefined) this.names.set(field, (name = prefixed(this.plan.prefix, field)));
-        this.table.set(name, labels, v, now);
+        const name = this.names.get(field) ?? this.name(field);
+        // A HELP line per family: promtool check metrics wants one.
+        if (this.table.set(name, labels, v, now)) this.table.describe(name, this.plan.type, `the field ${field}`);
       } else if (isRecord(v)) this.fields(v, field, labels, now);
     }
+  }
+
+  /** A field's metric name, made once. */
+  private name(field: string): string {
+    // Points with ever new field names: the cache is bounded like the series.
+    if (this.names.size >= this.plan.maxSeries) this.names.clear();
+    const name = prefixed(this.plan.prefix, field);
+    this.names.set(field, name);
+    return name;
   }
 
   /** More series than allowed: the stale ones go first; if that is not enough, the run fails. */
