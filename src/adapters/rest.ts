@@ -42,7 +42,7 @@ export class RestSink implements SinkInstance {
 
   private start(): Promise<Serving> {
     return (this.serving ??= serveHttp(this.listen, (req, res) => this.answer(req, res), 'write rest').then((s) => {
-      this.ctx.log(`write rest: serving ${s.url}/`);
+      this.ctx.log(`write rest: serving ${s.url}`);
       return s;
     }));
   }
@@ -89,9 +89,12 @@ export class RestSink implements SinkInstance {
 
   private answer(req: IncomingMessage, res: ServerResponse): void {
     if (req.method !== 'GET' && req.method !== 'HEAD') return reply(res, 405, JSON_TYPE, '{"error":"only GET"}\n');
-    const url = new URL(req.url ?? '/', 'http://x');
-    if (url.pathname === '/') {
-      if (url.searchParams.get('format') === 'jsonl') {
+    // Split by hand: `new URL` would read a path starting with `//` as a host.
+    const target = req.url ?? '/';
+    const q = target.indexOf('?');
+    const pathname = q < 0 ? target : target.slice(0, q);
+    if (pathname === '/') {
+      if (new URLSearchParams(q < 0 ? '' : target.slice(q + 1)).get('format') === 'jsonl') {
         let body = '';
         for (const p of this.latest.values()) body += pointToJson(p) + '\n';
         return reply(res, 200, 'application/x-ndjson; charset=utf-8', body);
@@ -100,7 +103,7 @@ export class RestSink implements SinkInstance {
     }
     let key: string;
     try {
-      key = decodeURIComponent(url.pathname.slice(1));
+      key = decodeURIComponent(pathname.slice(1));
     } catch {
       return reply(res, 400, JSON_TYPE, '{"error":"bad percent-encoding in the path"}\n');
     }

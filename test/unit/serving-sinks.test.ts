@@ -251,6 +251,8 @@ describe("write('rest')", () => {
     await sink.write([{ host: 'a', disk: { dev: 'sda' }, used: 1 }]);
     assert.deepEqual(JSON.parse((await get(`${url}/`)).body), ['a/sda']);
     assert.equal(JSON.parse((await get(`${url}/a/sda`)).body).used, 1);
+    // A path starting with // is a key starting with /, not a host.
+    assert.equal((await get(`${url}//x`)).status, 404);
     await sink.end();
   });
 
