@@ -85,8 +85,7 @@ export interface SinkIdentity {
   code?: string;
   /** A destination-specific errors= target in messages: `index x`, `topic y`; absent: only file: is accepted. */
   errorsLabel?: (target: string) => string;
-  /** elastic's older caps on retrying: at most this many retries, this long between two. */
-  maxRetries?: number;
+  /** Longest wait between two retries (elastic's backoff_max), ms. */
   backoffMaxMs?: number;
 }
 
@@ -127,7 +126,6 @@ export function batchSink<T>(dest: Destination<T>, opts: BatchOptionValues, ctx:
       buffer: positive(opts, 'buffer'),
       flushMs: Math.max(0, durationMs(opts.flush, 1000)),
       retryForMs: Math.max(0, durationMs(opts.retry_for, 300_000)),
-      maxRetries: id.maxRetries,
       backoffMaxMs: id.backoffMaxMs,
       errors: parseErrorsTarget(opts.errors, id),
       failure: (message, hints) => runtimeError(code, message, hints),

@@ -103,8 +103,6 @@ export interface BatchSinkConfig {
   buffer: number;
   /** How long a failing request is retried before the run fails, ms. */
   retryForMs: number;
-  /** At most this many retries of one request, too (elastic's `retries`). */
-  maxRetries?: number;
   /** Longest wait between retries, ms. */
   backoffMaxMs?: number;
   errors: ErrorsTarget | undefined;
@@ -155,7 +153,7 @@ export class BatchSink<T> implements SinkInstance {
     private readonly ctx: RunContext,
   ) {
     this.policy = {
-      retries: config.maxRetries ?? Infinity,
+      retries: Infinity,
       baseMs: BACKOFF_BASE_MS,
       maxMs: config.backoffMaxMs ?? BACKOFF_MAX_MS,
       forMs: config.retryForMs,
@@ -192,7 +190,6 @@ export class BatchSink<T> implements SinkInstance {
         this.timer = undefined;
         this.seal();
       }, this.config.flushMs);
-      this.timer.unref();
     }
     const routed = refused === undefined ? undefined : this.route(refused);
     if (this.waiting <= this.config.buffer) return routed;
@@ -245,15 +242,7 @@ export class BatchSink<T> implements SinkInstance {
     this.items = [];
     this.points = [];
     this.bytes = 0;
-    this.sender ??= this.sendAll().then(
-      () => {
-        this.sender = undefined;
-      },
-      (e: unknown) => {
-        this.sender = undefined;
-        this.fail(e);
-      },
-    );
+    if (this.failure === undefined) this.sender ??= this.sendAll();
   }
 
   private fail(e: unknown): void {
@@ -271,13 +260,20 @@ export class BatchSink<T> implements SinkInstance {
 
   /** One batch at a time, in order: a retried batch never overtakes a later one. */
   private async sendAll(): Promise<void> {
-    await this.open();
-    while (this.queue.length > 0) {
-      const batch = this.queue[0]!;
-      await this.sendBatch(batch);
-      this.queue.shift();
-      this.waiting -= batch.items.length;
-      this.wake();
+    try {
+      await this.open();
+      while (this.queue.length > 0) {
+        const batch = this.queue[0]!;
+        await this.sendBatch(batch);
+        this.queue.shift();
+        this.waiting -= batch.items.length;
+        this.wake();
+      }
+    } catch (e) {
+      this.fail(e);
+    } finally {
+      // In the same step as the loop's last check: a batch sealed from now on starts a new sender.
+      this.sender = undefined;
     }
   }
 
@@ -328,6 +324,7 @@ export class BatchSink<T> implements SinkInstance {
   private async retrying(what: string, op: () => Promise<void>): Promise<void> {
     const { adapter, address } = this.config;
     const server = address === undefined ? this.config.server : `${this.config.server} at ${address}`;
+    const began = Date.now();
     try {
       await withRetry(op, this.policy, (e) => e instanceof ItemsShed || (!this.ownErrors.has(e as object) && this.dest.retryable(e)), (e, _attempt, delay) => {
         this.counts.retries++;
@@ -343,8 +340,11 @@ export class BatchSink<T> implements SinkInstance {
       });
     } catch (e) {
       if (this.ownErrors.has(e as object)) throw e;
-      const retried = this.outageSince !== undefined ? `gave up after retrying for ${seconds(Date.now() - this.outageSince)} (retry_for=${seconds(this.config.retryForMs)}` +
-        `${this.config.maxRetries !== undefined ? `, retries=${this.config.maxRetries}` : ''})` : 'not retried: the destination refused the request';
+      const passing = e instanceof ItemsShed || this.dest.retryable(e);
+      const since = this.outageSince ?? began;
+      const retried = passing
+        ? `gave up after retrying for ${seconds(Date.now() - since)} (retry_for=${seconds(this.config.retryForMs)})`
+        : 'not retried: the destination refused the request (a failure that does not pass by waiting)';
       throw this.own(`write ${adapter}: cannot ${what} ${server}: ${this.reasonOf(e)}`, [
         retried,
         `${this.waiting} ${this.noun} not sent; ${this.counts.sent} were sent before`,

@@ -88,6 +88,18 @@ export async function kafkaBrokers(): Promise<string> {
   return brokers;
 }
 
+/** The InfluxDB 1.x server's URL (FLUME_TEST_INFLUXDB_URL), checked with /ping. */
+export async function influxdbUrl(): Promise<string> {
+  const url = process.env['FLUME_TEST_INFLUXDB_URL'] ?? 'http://127.0.0.1:8086';
+  try {
+    const status = await httpStatus({ url }, '/ping');
+    if (status !== 204) serviceMissing('influxdb', url, `/ping answered ${status}`);
+  } catch (e) {
+    serviceMissing('influxdb', url, (e as Error).message);
+  }
+  return url;
+}
+
 /** The test Prometheus and Pushgateway (scripts/services/prometheus.sh), checked with /-/ready, and the file_sd directory for targets. */
 export async function prometheusService(): Promise<{ url: string; pushgateway: string; targets: string }> {
   const url = process.env['FLUME_TEST_PROMETHEUS_URL'] ?? 'http://127.0.0.1:9090';

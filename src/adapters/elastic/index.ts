@@ -41,7 +41,7 @@ export const elastic = defineAdapter({
     'no ties in group order), else on the client; `pushdown=false` turns both off. `--explain` shows the stages pushed down.\n\n' +
     'Writing runs on the shared sink machinery: `_bulk` requests of `batch_size` documents or `batch_bytes` bytes, or what is waiting `flush` after the first one; ' +
     'up to `buffer` documents wait, then the pipeline waits. ' +
-    "Connection errors, timeouts, 429 and 5xx are retried with exponential backoff and jitter for `retry_for` (and at most `retries` times when set); per-document 429/5xx are sent again the same way. " +
+    "Connection errors, timeouts, 429 and 5xx are retried with exponential backoff and jitter for `retry_for` (`retries=N`, the older form, means as long as N retries take at most); per-document 429/5xx are sent again the same way. " +
     'Documents refused for good (a mapping conflict) are counted and go to `errors=`: another index (the document as text, with the reason), ' +
     "or `errors='file:path'` (JSON lines with `_error`, `error`, `document`); without `errors=` they are counted as dropped. A point's `time` is stored as ISO 8601 in `time_field`. " +
     'Without `id=` each document gets an id made by the writer, so a request retried after a lost answer stores it once.',
@@ -72,7 +72,7 @@ export const elastic = defineAdapter({
       retries: {
         type: 'integer',
         nullable: true,
-        doc: 'at most this many retries of one request, besides retry_for (kept from before retry_for; null: retry_for alone decides)',
+        doc: 'older form of retry_for: retry as long as this many retries take at most (with backoff_max); when set, it replaces retry_for',
       },
       backoff_max: { type: 'duration', default: '10s', doc: 'longest wait between two retries (the wait doubles from 100ms, with jitter)' },
       refresh: { type: 'boolean', default: true, doc: 'refresh the written indices at the end of the run, so a read right after sees everything (false: leave it to the index refresh interval)' },

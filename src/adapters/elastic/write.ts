@@ -12,7 +12,7 @@ import type { SinkInstance } from '../../runtime/component.js';
 import { formatIso, getPath, splitPath, TimeValue, type Point } from '../../runtime/point.js';
 import { formatTime } from '../../runtime/time.js';
 import { withRetry, type RetryPolicy } from '../../runtime/retry.js';
-import { runtimeError } from '../../lang/diagnostics.js';
+import { compileError, runtimeError } from '../../lang/diagnostics.js';
 import { durationMs } from '../common.js';
 import { batchSink, parseErrorsTarget, type BatchOptionValues, type Destination, type ItemRejection, type Rejected, type SendResult } from '../batched.js';
 import { connect, isRetryable, reasonOf, retryableStatus, type Client } from './client.js';
@@ -192,18 +192,30 @@ class ElasticDestination implements Destination<Doc> {
   }
 }
 
+/**
+ * `retries=N` (elastic's option from before retry_for): the time N retries
+ * take at most with this backoff, which then replaces retry_for.
+ */
+export function retriesAsDuration(retries: number, backoffMaxMs: number): number {
+  let total = 0;
+  for (let k = 0; k < retries; k++) total += Math.min(backoffMaxMs, BACKOFF_BASE_MS * 2 ** k);
+  return total;
+}
+
+const BACKOFF_BASE_MS = 100;
+
 export function createElasticSink(opts: Record<string, unknown> & BatchOptionValues, ctx: CreateContext): SinkInstance {
   const plan = writePlan(opts);
   const retries = opts['retries'];
-  if (typeof retries === 'number' && retries < 0) throw runtimeError('bad-option', '`retries` must be 0 or more');
+  if (typeof retries === 'number' && retries < 0) throw compileError('bad-option', '`retries` must be 0 or more');
   const backoffMaxMs = durationMs(opts['backoff_max'], 10_000);
-  const policy: RetryPolicy = { retries: typeof retries === 'number' ? retries : 10, baseMs: 100, maxMs: backoffMaxMs };
-  return batchSink(new ElasticDestination(plan, ctx, policy), opts, ctx, {
+  const retryFor = typeof retries === 'number' ? retriesAsDuration(retries, backoffMaxMs) : opts.retry_for;
+  const policy: RetryPolicy = { retries: 10, baseMs: BACKOFF_BASE_MS, maxMs: backoffMaxMs };
+  return batchSink(new ElasticDestination(plan, ctx, policy), { ...opts, retry_for: retryFor }, ctx, {
     ...ELASTIC,
     server: 'Elasticsearch',
     address: plan.url,
     noun: 'documents',
-    maxRetries: typeof retries === 'number' ? retries : undefined,
     backoffMaxMs,
   });
 }
