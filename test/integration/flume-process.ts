@@ -4,10 +4,9 @@
  * ended by closing stdin (end of stream) or by a signal (Ctrl-C, SIGTERM).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { bin, root } from './spawn-flume.js';
 
-export const root = resolve(import.meta.dirname, '..', '..');
-export const bin = join(root, 'bin', 'flume.js');
+export { bin, root };
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

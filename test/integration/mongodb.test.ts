@@ -14,6 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { MongoClient } from 'mongodb';
 import { mongodbUrl } from './services.js';
+import { mongoDestination, type Doc } from '../../src/adapters/mongodb/write.js';
 import { bin, eventually, FlumeProcess, root, sleep } from './flume-process.js';
 
 const RUN = `flume_it_${process.pid}_${Date.now().toString(36)}`;
@@ -168,6 +169,34 @@ describe('mongodb adapter against a real server', { concurrency: false }, () => 
     assert.equal(f.stderr.match(/cannot write to MongoDB at/g)?.length, 1, f.stderr);
     assert.equal(f.stderr.match(/is back after/g)?.length, 1, f.stderr);
     for (const l of f.stderr.trim().split('\n')) t.diagnostic(l);
+  });
+
+  it('a batch sent again after a lost answer stores each document once; a duplicate on another unique index is still refused', async () => {
+    const c = coll('resend');
+    await c.createIndex({ k: 1 }, { unique: true });
+    await c.insertOne({ k: 'taken' });
+    const dest = mongoDestination({ url, db: RUN, collection: 'resend', selectMs: 5000 });
+    await dest.prepare!();
+    await dest.open!();
+    try {
+      const points = [{ k: 'a' }, { k: 'b' }];
+      const items = points.map((p) => dest.encode(p) as Doc);
+      // The first attempt is stored, but say its answer never came: the same items go again.
+      assert.equal(await dest.send(items, points), undefined);
+      assert.deepEqual(await dest.send(items, points), { rejected: [] });
+      // On a second attempt, a duplicate that is not ours is refused all the same.
+      const more = [{ k: 'c' }, { k: 'taken' }];
+      const moreItems = more.map((p) => dest.encode(p) as Doc);
+      for (const d of moreItems) d.tried = true;
+      const r = await dest.send(moreItems, more);
+      assert.equal(r?.rejected?.length, 1);
+      assert.equal(r!.rejected![0]!.index, 1);
+      assert.match(r!.rejected![0]!.reason, /duplicate key.*\(code 11000\)/);
+    } finally {
+      await dest.close!();
+    }
+    const ks = (await c.find({}, { projection: { _id: 0, k: 1 } }).toArray()).map((d) => d['k']).sort();
+    assert.deepEqual(ks, ['a', 'b', 'c', 'taken']);
   });
 
   it('sends the batch being gathered on Ctrl-C', async () => {

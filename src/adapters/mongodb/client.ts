@@ -6,6 +6,7 @@ import { runtimeError } from '../../lang/diagnostics.js';
 
 export type Driver = typeof import('mongodb');
 export type MongoClient = import('mongodb').MongoClient;
+export type Collection = import('mongodb').Collection;
 
 let driver: Promise<Driver> | undefined;
 
@@ -22,10 +23,13 @@ export function loadDriver(): Promise<Driver> {
   return (driver ??= importDriver());
 }
 
-/** A client that gives up on an unreachable server in seconds, so the sink's own retry (retry_for) decides how long to wait. */
-export async function newClient(url: string): Promise<MongoClient> {
+/**
+ * A client that gives up on an unreachable server within `selectMs` (5 s at most),
+ * so the sink's own retry (retry_for) decides how long to wait.
+ */
+export async function newClient(url: string, selectMs = 5000): Promise<MongoClient> {
   const { MongoClient } = await loadDriver();
-  return new MongoClient(url, { serverSelectionTimeoutMS: 5000, connectTimeoutMS: 5000, socketTimeoutMS: 60_000 });
+  return new MongoClient(url, { serverSelectionTimeoutMS: selectMs, connectTimeoutMS: 5000, socketTimeoutMS: 60_000 });
 }
 
 /** Server error codes that mean "not now" (the driver's retryable-write set). */

@@ -6,6 +6,7 @@
 import { defineAdapter } from '../../runtime/defs.js';
 import { compileError } from '../../lang/diagnostics.js';
 import { batchOptions, batchSink } from '../batched.js';
+import { durationMs } from '../common.js';
 import { MongoSource } from './read.js';
 import { mongoDestination } from './write.js';
 
@@ -23,7 +24,7 @@ export const mongodb = defineAdapter({
   summary: 'MongoDB: insert batches of documents, read a collection in time order',
   description:
     'Writing inserts each batch with an unordered `insertMany` (a refused document does not stop the others), on the shared sink machinery: ' +
-    '`batch_size` documents or what waited `flush`; up to `buffer` waiting; a failing request (server down, no server selected in 5 s) ' +
+    '`batch_size` documents or what waited `flush`; up to `buffer` waiting; a failing request (server down, no server selected in 5 s, or a fifth of `retry_for` when shorter) ' +
     'retried with backoff for `retry_for`, the outage and the recovery reported once each; on the end of the stream and on Ctrl-C the last batch is sent. ' +
     "A point's `time` is stored as a BSON date (time values in other fields too); a point without `_id` gets an ObjectId made by flume, " +
     'so a batch sent again after a lost answer stores each document once. Documents the server refuses (a duplicate `_id`, a field name it does not accept) ' +
@@ -71,7 +72,8 @@ export const mongodb = defineAdapter({
       ...batchOptions(),
     },
     create(opts, ctx) {
-      return batchSink(mongoDestination({ url: opts.url, db: opts.db, collection: opts.collection }), opts, ctx, {
+      const selectMs = Math.min(5000, Math.max(500, durationMs(opts.retry_for, 300_000) / 5));
+      return batchSink(mongoDestination({ url: opts.url, db: opts.db, collection: opts.collection, selectMs }), opts, ctx, {
         adapter: 'mongodb',
         server: described(opts.url, opts.db, opts.collection),
         noun: 'documents',

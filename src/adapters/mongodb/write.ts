@@ -3,17 +3,20 @@
  * machinery (batching, buffer, retry_for, errors=). `time` is stored as a BSON
  * date. Every document gets its `_id` here when the point has none, so a batch
  * sent again after a lost answer cannot store a document twice: a duplicate
- * of an id made here, on a second attempt, means the first one got through.
+ * of an id made here, on a second attempt, is looked up: found, the first attempt got through.
  * A duplicate of the point's own `_id` is a refusal like any other (errors=).
  */
 import { TimeValue, type Point } from '../../runtime/point.js';
+import type { ObjectId } from 'mongodb';
 import type { Destination, ItemRejection } from '../batched.js';
-import { loadDriver, newClient, reasonOf, transient, writeErrorsOf, type MongoClient } from './client.js';
+import { loadDriver, newClient, reasonOf, transient, writeErrorsOf, type Collection, type MongoClient, type WriteErrorInfo } from './client.js';
 
 export interface MongoWritePlan {
   url: string;
   db: string;
   collection: string;
+  /** How long one attempt waits for the server (a share of retry_for, so a short retry_for still retries). */
+  selectMs: number;
 }
 
 /** A document on its way: its `_id` stays the same across attempts. */
@@ -64,6 +67,19 @@ export function toDocument(p: Point, newId: () => unknown): { doc: Record<string
   return { doc, ownId };
 }
 
+/**
+ * Of the documents refused as duplicates on a second attempt, those an earlier
+ * attempt stored (its answer was lost): their `_id`, made here, is on the server.
+ * A duplicate on another unique index leaves no document with that id: refused.
+ */
+async function storedBefore(coll: Collection, items: readonly Doc[], errors: readonly WriteErrorInfo[], tried: readonly boolean[]): Promise<Set<number>> {
+  const suspects = errors.filter((w) => w.code === DUPLICATE_KEY && items[w.index]!.ownId && tried[w.index]);
+  if (suspects.length === 0) return new Set();
+  const found = await coll.find({ _id: { $in: suspects.map((w) => items[w.index]!.doc['_id'] as ObjectId) } }, { projection: { _id: 1 } }).toArray();
+  const ids = new Set(found.map((d) => String(d['_id'])));
+  return new Set(suspects.filter((w) => ids.has(String(items[w.index]!.doc['_id']))).map((w) => w.index));
+}
+
 export function mongoDestination(plan: MongoWritePlan): Destination<Doc> {
   let client: MongoClient | undefined;
   let newId: () => unknown = () => undefined;
@@ -77,7 +93,7 @@ export function mongoDestination(plan: MongoWritePlan): Destination<Doc> {
       return { doc, ownId, tried: false };
     },
     async open() {
-      client ??= await newClient(plan.url);
+      client ??= await newClient(plan.url, plan.selectMs);
       await client.connect();
     },
     async send(items) {
@@ -93,10 +109,10 @@ export function mongoDestination(plan: MongoWritePlan): Destination<Doc> {
       } catch (e) {
         const errors = writeErrorsOf(e);
         if (errors.length === 0) throw e;
+        const stored = await storedBefore(coll, items, errors, tried);
         const rejected: ItemRejection[] = [];
         for (const w of errors) {
-          // Stored by an earlier attempt whose answer was lost (the id is ours and unique): written.
-          if (w.code === DUPLICATE_KEY && items[w.index]!.ownId && tried[w.index]) continue;
+          if (stored.has(w.index)) continue;
           rejected.push({ index: w.index, reason: `${w.errmsg} (code ${w.code})`, status: w.code });
         }
         return { rejected };
