@@ -4,27 +4,21 @@
  * key's latest point) and `GET /?format=jsonl` (every latest point).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { defineAdapter, type CreateContext } from '../runtime/defs.js';
-import type { SinkInstance } from '../runtime/component.js';
+import { defineAdapter } from '../runtime/defs.js';
+import type { RunContext } from '../runtime/component.js';
 import { fieldText, getPath, pointToJson, splitPath, type Batch, type Point } from '../runtime/point.js';
 import { compileError, runtimeError } from '../lang/diagnostics.js';
-import { parseListen, reply, serveHttp, untilStopped, type Listen, type Serving } from './serve.js';
+import { parseListen, reply, servingOptions, ServingSink, type Listen } from './serve.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-export class RestSink implements SinkInstance {
+export class RestSink extends ServingSink {
   /** Key → latest point, in the order keys were first seen. */
   private readonly latest = new Map<string, Point>();
-  private serving: Promise<Serving> | undefined;
   private readonly paths: string[][];
 
-  constructor(
-    by: readonly string[],
-    private readonly listen: Listen,
-    private readonly maxKeys: number,
-    private readonly keepServing: boolean,
-    private readonly ctx: CreateContext,
-  ) {
+  constructor(by: readonly string[], listen: Listen, private readonly maxKeys: number, keepServing: boolean, ctx: RunContext) {
+    super('rest', listen, '', keepServing, ctx);
     this.paths = by.map(splitPath);
   }
 
@@ -40,20 +34,7 @@ export class RestSink implements SinkInstance {
     return k;
   }
 
-  private start(): Promise<Serving> {
-    return (this.serving ??= serveHttp(this.listen, (req, res) => this.answer(req, res), 'write rest').then((s) => {
-      this.ctx.log(`write rest: serving ${s.url}`);
-      return s;
-    }));
-  }
-
-  /** The URL it listens on (starting it if need be). */
-  async address(): Promise<string> {
-    return (await this.start()).url;
-  }
-
-  async write(batch: Batch): Promise<void> {
-    await this.start();
+  protected take(batch: Batch): void {
     const latest = this.latest;
     for (let i = 0; i < batch.length; i++) {
       const p = batch[i]!;
@@ -67,19 +48,6 @@ export class RestSink implements SinkInstance {
     }
   }
 
-  async mark(): Promise<void> {
-    await this.start();
-  }
-
-  async end(): Promise<void> {
-    const s = await this.start();
-    if (this.keepServing) {
-      this.ctx.log('write rest: the stream ended; serving the last points until Ctrl-C');
-      await untilStopped(this.ctx.signal);
-    }
-    await s.close();
-  }
-
   private overLimit(key: string): Error {
     return runtimeError('keys-limit', `write rest: more than ${this.maxKeys} keys (max_keys=${this.maxKeys}); the next was ${JSON.stringify(key)}`, [
       'a `by` field with many values (an id, a timestamp) makes a key each: key by fewer fields',
@@ -87,7 +55,7 @@ export class RestSink implements SinkInstance {
     ]);
   }
 
-  private answer(req: IncomingMessage, res: ServerResponse): void {
+  protected answer(req: IncomingMessage, res: ServerResponse): void {
     if (req.method !== 'GET' && req.method !== 'HEAD') return reply(res, 405, JSON_TYPE, '{"error":"only GET"}\n');
     // Split by hand: `new URL` would read a path starting with `//` as a host.
     const target = req.url ?? '/';
@@ -125,10 +93,9 @@ export const rest = defineAdapter({
     'The address bound is logged (port 0 takes any free one); `keep_serving=true` keeps answering after the end of the stream, until Ctrl-C.',
   write: {
     options: {
-      listen: { type: 'string', default: '127.0.0.1:8080', doc: "address to listen on: 'host:port' (port 0: any free one)" },
+      ...servingOptions('127.0.0.1:8080'),
       by: { type: 'fields', default: ['name'], doc: 'fields whose values make the key (several: joined with /)' },
       max_keys: { type: 'integer', default: 10_000, doc: 'most keys held; one more fails the run' },
-      keep_serving: { type: 'boolean', default: false, doc: 'keep answering after the end of the stream, until Ctrl-C' },
     },
     create(opts, ctx) {
       if (opts.by.length === 0) throw compileError('bad-option', 'by= needs at least one field: the key of GET /<key>', undefined, ['by=[name]']);

@@ -1,10 +1,21 @@
 /**
  * Sinks that answer HTTP requests (prometheus, rest): the `listen=` address,
  * starting a server with a clear error when the port is taken, closing it,
- * and staying up after the end of the stream when asked (`keep_serving`).
+ * and staying up after the end of the stream when asked (`keep_serving`):
+ * {@link ServingSink}.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { RunContext, SinkInstance } from '../runtime/component.js';
+import type { Batch } from '../runtime/point.js';
 import { compileError, runtimeError } from '../lang/diagnostics.js';
+
+/** The options of every serving sink, with its default address. */
+export function servingOptions<const L extends string>(listen: L) {
+  return {
+    listen: { type: 'string', default: listen, doc: "address to listen on: 'host:port' (port 0: any free one; the address bound is logged)" },
+    keep_serving: { type: 'boolean', default: false, doc: 'keep answering after the end of the stream, until Ctrl-C' },
+  } as const;
+}
 
 export interface Listen {
   host: string;
@@ -68,7 +79,7 @@ export async function serveHttp(listen: Listen, handler: Handler, what: string):
 }
 
 /** Resolves when `signal` aborts (Ctrl-C, SIGTERM): how long a `keep_serving` sink stays up after the end of the stream. */
-export function untilStopped(signal: AbortSignal): Promise<void> {
+function untilStopped(signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.resolve();
   return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }
@@ -77,4 +88,60 @@ export function untilStopped(signal: AbortSignal): Promise<void> {
 export function reply(res: ServerResponse, status: number, type: string, body: string): void {
   res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
   res.end(body);
+}
+
+/**
+ * A sink that answers HTTP requests about what it was given: it listens from
+ * the first points or watermark (a program that is only compiled opens no
+ * port), logs where, and closes at the end of the stream (with
+ * `keep_serving`, once the run is stopped).
+ */
+export abstract class ServingSink implements SinkInstance {
+  private serving: Promise<Serving> | undefined;
+
+  constructor(
+    /** `prometheus`, `rest`: for messages. */
+    private readonly adapter: string,
+    private readonly listen: Listen,
+    /** Logged after the address: the path a client asks (`/metrics`). */
+    private readonly logPath: string,
+    private readonly keepServing: boolean,
+    protected readonly ctx: RunContext,
+  ) {}
+
+  /** Take a batch in (the server is up by then). */
+  protected abstract take(batch: Batch): void;
+
+  /** Answer one request. */
+  protected abstract answer(req: IncomingMessage, res: ServerResponse): void;
+
+  private start(): Promise<Serving> {
+    return (this.serving ??= serveHttp(this.listen, (req, res) => this.answer(req, res), `write ${this.adapter}`).then((s) => {
+      this.ctx.log(`write ${this.adapter}: serving ${s.url}${this.logPath}`);
+      return s;
+    }));
+  }
+
+  /** The URL it listens on (starting it if need be). */
+  async address(): Promise<string> {
+    return (await this.start()).url;
+  }
+
+  async write(batch: Batch): Promise<void> {
+    await this.start();
+    this.take(batch);
+  }
+
+  async mark(): Promise<void> {
+    await this.start();
+  }
+
+  async end(): Promise<void> {
+    const s = await this.start();
+    if (this.keepServing) {
+      this.ctx.log(`write ${this.adapter}: the stream ended; answering with what it holds until Ctrl-C`);
+      await untilStopped(this.ctx.signal);
+    }
+    await s.close();
+  }
 }

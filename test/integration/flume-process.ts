@@ -3,7 +3,7 @@
  * its stdin as the test goes, its stderr is collected and waited on, and it is
  * ended by closing stdin (end of stream) or by a signal (Ctrl-C, SIGTERM).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { bin, root } from './spawn-flume.js';
 
 export { bin, root };
@@ -88,4 +88,19 @@ export class FlumeProcess {
   running(): boolean {
     return this.proc.exitCode === null && this.proc.signalCode === null;
   }
+}
+
+/**
+ * A busybox container sleeping on the test engine (`DOCKER_HOST`), named and
+ * labelled `flumetest=<run>`. No network: the tests need none, and the
+ * engine's bridge is not theirs to depend on.
+ */
+export function sleepingContainer(dockerHost: string, name: string, run: string): { id: string; remove(): void } {
+  const docker = (...args: string[]): string => {
+    const r = spawnSync('docker', args, { env: { ...process.env, DOCKER_HOST: dockerHost }, encoding: 'utf8', timeout: 60_000 });
+    if (r.status !== 0) throw new Error(`docker ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout.trim();
+  };
+  const id = docker('run', '-d', '--network', 'none', '--name', name, '--label', `flumetest=${run}`, 'local/busybox:1', 'sh', '-c', 'sleep 1000');
+  return { id, remove: () => void docker('rm', '-f', id) };
 }

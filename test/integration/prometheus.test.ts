@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { dockerSocket, prometheusService } from './services.js';
-import { bin, eventually, FlumeProcess, root } from './flume-process.js';
+import { bin, eventually, FlumeProcess, root, sleepingContainer } from './flume-process.js';
 
 const RUN = `p${process.pid}${Date.now().toString(36)}`;
 let prom: { url: string; pushgateway: string; targets: string };
@@ -128,13 +128,7 @@ describe('write prometheus against a real Prometheus', () => {
     const socket = await dockerSocket();
     const dockerHost = `unix://${socket}`;
     const name = `${RUN}-statspout`;
-    const docker = (...args: string[]): string => {
-      const r = spawnSync('docker', args, { env: { ...process.env, DOCKER_HOST: dockerHost }, encoding: 'utf8', timeout: 60_000 });
-      if (r.status !== 0) throw new Error(`docker ${args.join(' ')}: ${r.stderr}`);
-      return r.stdout.trim();
-    };
-    // No network: the test needs none, and the engine's bridge is not ours to depend on.
-    docker('run', '-d', '--network', 'none', '--name', name, '--label', `flumetest=${RUN}`, 'local/busybox:1', 'sh', '-c', 'sleep 1000');
+    const container = sleepingContainer(dockerHost, name, RUN);
     // The example file as a user runs it; only where it listens is changed (FLUME_<ADAPTER>_<OPTION> defaults).
     const program = readFileSync(join(root, 'examples', 'statspout', 'prometheus.flume'), 'utf8');
     assert.match(program, /^read\('docker-stats'\) \| write\('prometheus', by=\[name\]\)$/m);
@@ -151,7 +145,7 @@ describe('write prometheus against a real Prometheus', () => {
       assert.equal((await query(`cpu{flume_run="${RUN}",name="${name}"}`)).length, 1);
     } finally {
       assert.equal(await f.signal('SIGINT'), 130, f.stderr);
-      docker('rm', '-f', name);
+      container.remove();
     }
   });
 });

@@ -3,13 +3,12 @@
  * HTTP, and Statspout's REST repository in one line from the real Docker
  * engine (scripts/services/docker.sh).
  */
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { dockerSocket } from './services.js';
-import { eventually, FlumeProcess, root } from './flume-process.js';
+import { eventually, FlumeProcess, root, sleepingContainer } from './flume-process.js';
 
 const RUN = `r${process.pid}${Date.now().toString(36)}`;
 
@@ -41,13 +40,8 @@ describe('write rest', () => {
     const socket = await dockerSocket();
     const dockerHost = `unix://${socket}`;
     const name = `${RUN}-rest`;
-    const docker = (...args: string[]): string => {
-      const r = spawnSync('docker', args, { env: { ...process.env, DOCKER_HOST: dockerHost }, encoding: 'utf8', timeout: 60_000 });
-      if (r.status !== 0) throw new Error(`docker ${args.join(' ')}: ${r.stderr}`);
-      return r.stdout.trim();
-    };
-    // No network: the test needs none, and the engine's bridge is not ours to depend on.
-    const id = docker('run', '-d', '--network', 'none', '--name', name, '--label', `flumetest=${RUN}`, 'local/busybox:1', 'sh', '-c', 'sleep 1000');
+    const container = sleepingContainer(dockerHost, name, RUN);
+    const id = container.id;
     const program = readFileSync(join(root, 'examples', 'statspout', 'rest.flume'), 'utf8');
     assert.match(program, /^read\('docker-stats'\) \| write\('rest', by=\[name\]\)$/m);
     const f = new FlumeProcess(program, { DOCKER_HOST: dockerHost, FLUME_REST_LISTEN: '127.0.0.1:0' });
@@ -66,7 +60,7 @@ describe('write rest', () => {
       assert.match(p['time'] as string, /^\d{4}-\d\d-\d\dT/);
     } finally {
       assert.equal(await f.signal('SIGTERM'), 143, f.stderr);
-      docker('rm', '-f', name);
+      container.remove();
     }
   });
 });

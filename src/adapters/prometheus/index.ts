@@ -9,7 +9,7 @@ import { defineAdapter } from '../../runtime/defs.js';
 import { compileError } from '../../lang/diagnostics.js';
 import { batchOptions, batchSink } from '../batched.js';
 import { durationMs } from '../common.js';
-import { parseListen } from '../serve.js';
+import { parseListen, servingOptions } from '../serve.js';
 import { PointSeries, type SeriesPlan } from './series.js';
 import { PrometheusServer } from './serve.js';
 import { pushDestination, pushUrl } from './push.js';
@@ -32,14 +32,13 @@ export const prometheus = defineAdapter({
     'the outage and recovery reported once, and the last values are pushed before exit.',
   write: {
     options: {
-      listen: { type: 'string', default: '127.0.0.1:9464', doc: "address the /metrics endpoint listens on: 'host:port' (port 0: any free one)" },
+      ...servingOptions('127.0.0.1:9464'),
       path: { type: 'string', default: '/metrics', doc: 'the path of the endpoint' },
       by: { type: 'fields', default: [], doc: 'fields that become labels (a series per distinct combination)' },
       prefix: { type: 'string', default: '', doc: "put before every metric name, joined with `_`: prefix='flume' → flume_cpu" },
       type: { type: 'string', default: 'gauge', choices: ['gauge', 'counter'], doc: 'the metric type every family is declared as (# TYPE)' },
       ttl: { type: 'duration', default: '5m', nullable: true, doc: 'a series not updated for this long is removed (null: never)' },
       max_series: { type: 'integer', default: 100_000, doc: 'most series held at once; more (after removing the stale ones) fails the run' },
-      keep_serving: { type: 'boolean', default: false, doc: 'keep serving the last values after the end of the stream, until Ctrl-C' },
       push: { type: 'string', nullable: true, doc: "a Pushgateway URL ('http://127.0.0.1:9091'): push every `flush` instead of serving" },
       job: { type: 'string', default: 'flume', doc: 'the job label (grouping key) pushed under' },
       ...batchOptions({ flush: '10s', batch_size: 10_000 }),
