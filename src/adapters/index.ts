@@ -12,5 +12,8 @@ import { elastic } from './elastic/index.js';
 import { kafka } from './kafka/index.js';
 import { http } from './http/index.js';
 import { influxdb } from './influxdb/index.js';
+import { prometheus } from './prometheus/index.js';
+import { mongodb } from './mongodb/index.js';
+import { rest } from './rest.js';
 
-export const adapters: readonly AdapterDef[] = [stdio, dockerStats, dockerLogs, dockerEvents, host, elastic, kafka, http, influxdb];
+export const adapters: readonly AdapterDef[] = [stdio, dockerStats, dockerLogs, dockerEvents, host, elastic, kafka, http, influxdb, prometheus, mongodb, rest];

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { elasticUrl, influxdbUrl, kafkaBrokers } from './services.js';
+import { elasticUrl, influxdbUrl, kafkaBrokers, mongodbUrl, prometheusService } from './services.js';
 import { flumeRun, type Ran } from './spawn-flume.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'flume-conformance-'));
@@ -54,10 +54,10 @@ interface SinkUnderTest {
   unreachable(port: number, extra: string): string;
   /** Points stored at `id`. */
   count(id: string): Promise<number>;
-  /** Options making `v` a typed field, so a string v is refused (input(n, true)). */
-  strict: string;
-  /** The reason of a refused point, as written to errors=. */
-  reason: RegExp;
+  /** Options making `v` a typed field, so a string v is refused (input(n, true)); absent for a sink whose destination refuses no point. */
+  strict?: string;
+  /** The reason of a refused point, as written to errors= (with `strict`). */
+  reason?: RegExp;
   env?(): NodeJS.ProcessEnv;
   teardown?(): Promise<void>;
 }
@@ -176,7 +176,72 @@ function kafkaSink(): SinkUnderTest {
   };
 }
 
-const SINKS: SinkUnderTest[] = [httpSink(), influxSink(), elasticSink(), kafkaSink()];
+/**
+ * write('mongodb') on FerretDB. It has no schema validation: a unique index on
+ * `v` in the strict collection, holding the bad values already, refuses them.
+ */
+function mongodbSink(): SinkUnderTest {
+  let url = '';
+  const db = `conf_${run}`;
+  let client: import('mongodb').MongoClient | undefined;
+  return {
+    name: 'mongodb',
+    async setup() {
+      url = await mongodbUrl();
+      const { MongoClient } = await import('mongodb');
+      client = new MongoClient(url, { serverSelectionTimeoutMS: 30_000 });
+      const strict = client.db(db).collection(`conf-strict-mongodb-${run}`);
+      await strict.createIndex({ v: 1 }, { unique: true });
+      await strict.insertMany(Array.from({ length: 10 }, (_, k) => ({ v: `bad-${k * 10 + 9}` })));
+    },
+    write: (id, extra) => `write('mongodb', url='${url}', db='${db}', collection='${id}'${extra})`,
+    unreachable: (port, extra) => `write('mongodb', url='mongodb://127.0.0.1:${port}', db='x', collection='x'${extra})`,
+    // The points written (the strict collection's blockers have no i).
+    count: (id) => client!.db(db).collection(id).countDocuments({ i: { $exists: true } }),
+    strict: '',
+    reason: /duplicate key.*\(code 11000\)/,
+    async teardown() {
+      await client?.db(db).dropDatabase();
+      await client?.close();
+    },
+  };
+}
+
+/**
+ * write('prometheus', push=) to the Pushgateway. Labelled by `time`, every point
+ * is a series of its own, so the series pushed count the points. A gateway
+ * refuses no single point: no refusal test.
+ */
+function prometheusPushSink(): SinkUnderTest {
+  let gateway = '';
+  const jobs = new Set<string>();
+  return {
+    name: 'prometheus',
+    async setup() {
+      gateway = (await prometheusService()).pushgateway;
+    },
+    write: (id, extra) => {
+      jobs.add(id);
+      return `write('prometheus', push='${gateway}', job='${id}', by=[time]${extra})`;
+    },
+    unreachable: (port, extra) => `write('prometheus', push='http://127.0.0.1:${port}', job='x'${extra})`,
+    async count(id) {
+      const body = await (await fetch(`${gateway}/metrics`)).text();
+      const times = new Set<string>();
+      for (const line of body.split('\n')) {
+        if (!line.includes(`job="${id}"`) || line.startsWith('push_') || line.startsWith('#')) continue;
+        const t = /time="(\d+)"/.exec(line);
+        if (t !== null) times.add(t[1]!);
+      }
+      return times.size;
+    },
+    async teardown() {
+      for (const j of jobs) await fetch(`${gateway}/metrics/job/${j}`, { method: 'DELETE' });
+    },
+  };
+}
+
+const SINKS: SinkUnderTest[] = [httpSink(), influxSink(), elasticSink(), kafkaSink(), mongodbSink(), prometheusPushSink()];
 
 // ---------------------------------------------------------------------------
 
@@ -217,16 +282,17 @@ for (const sink of SINKS) {
       assert.equal(r.stderr.match(/retrying with backoff for up to 5 s/g)?.length, 1, r.stderr);
     });
 
-    it("counts points refused for good and routes them to errors='file:' with the reason", async () => {
+    const { strict, reason } = sink;
+    if (strict !== undefined && reason !== undefined) it("counts points refused for good and routes them to errors='file:' with the reason", async () => {
       const file = join(tmp, `${sink.name}-refused.jsonl`);
-      const r = await flume(`read('stdio') | ${sink.write(id('strict'), `${sink.strict}, errors='file:${file}'`)}`, { input: input(100, true), env: env() });
+      const r = await flume(`read('stdio') | ${sink.write(id('strict'), `${strict}, errors='file:${file}'`)}`, { input: input(100, true), env: env() });
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stderr, /write [a-z]+: 10 of 100 \w+ rejected by .*, sent to file /);
       const refused = readFileSync(file, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { i?: number; document?: string; _error: string });
       assert.equal(refused.length, 10);
       const ids = refused.map((x) => x.i ?? (JSON.parse(x.document!) as { i: number }).i).sort((a, b) => a - b);
       assert.deepEqual(ids, [9, 19, 29, 39, 49, 59, 69, 79, 89, 99]);
-      for (const x of refused) assert.match(x._error, sink.reason);
+      for (const x of refused) assert.match(x._error, reason);
       assert.equal(await sink.count(id('strict')), 90);
     });
   });
