@@ -10,5 +10,9 @@ import { dockerEvents } from './docker-events.js';
 import { host } from './host.js';
 import { elastic } from './elastic/index.js';
 import { kafka } from './kafka/index.js';
+import { http } from './http/index.js';
+import { tcp } from './net/tcp.js';
+import { udp } from './net/udp.js';
+import { syslog } from './net/syslog.js';
 
-export const adapters: readonly AdapterDef[] = [stdio, dockerStats, dockerLogs, dockerEvents, host, elastic, kafka];
+export const adapters: readonly AdapterDef[] = [stdio, dockerStats, dockerLogs, dockerEvents, host, elastic, kafka, http, tcp, udp, syslog];
