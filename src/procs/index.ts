@@ -22,6 +22,7 @@ import { diff } from './diff.js';
 import { pace } from './pace.js';
 import { reorder } from './reorder.js';
 import { merge } from './merge.js';
+import { validate } from './validate.js';
 import { write } from './write.js';
 import { chart } from './chart.js';
 import { barchart } from './barchart.js';
@@ -31,7 +32,7 @@ import { timechart } from './timechart.js';
 export const procs: readonly StageDef[] = [
   emit, read, seq,
   filter, put, keep, remove, rename, head, tail, skip, uniq, sort, reduce, split,
-  join, union, intersect, diff, pace, reorder, merge,
+  join, union, intersect, diff, pace, reorder, merge, validate,
   write,
   chart, barchart, linechart, timechart,
 ];
