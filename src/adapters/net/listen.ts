@@ -16,7 +16,7 @@ export interface ListenAddress {
 
 /** `'8080'`, `':8080'`, `'0.0.0.0:8080'`, `'[::1]:8080'`: the host defaults to 127.0.0.1 (SPEC §14). */
 export function parseListen(text: string): ListenAddress {
-  const m = /^(?:\[([^\]]+)\]|([^:]*))?:?(\d+)$/.exec(text.trim());
+  const m = /^(?:(?:\[([^\]]+)\]|([^:[\]]*)):)?(\d+)$/.exec(text.trim());
   const port = m === null ? NaN : Number(m[3]);
   if (m === null || !Number.isInteger(port) || port < 0 || port > 65535) {
     throw compileError('bad-option', `listen=${JSON.stringify(text)} is not an address to listen on`, undefined, [
