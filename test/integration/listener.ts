@@ -60,8 +60,16 @@ export class Listener {
     return m === null ? NaN : Number(m[1]) / 1024;
   }
 
-  /** Ctrl-C; resolves with the exit code (a second signal and a failure after 60 s). */
+  /** Peak RSS read just before the last interrupt() (MB). */
+  peakRssMbAtExit: string | undefined;
+
+  /** Ctrl-C; resolves with the exit code (killed after 60 s). */
   async interrupt(): Promise<number | null> {
+    try {
+      this.peakRssMbAtExit = this.peakRssMb().toFixed(1);
+    } catch {
+      this.peakRssMbAtExit = undefined;
+    }
     this.proc.kill('SIGINT');
     return this.wait();
   }
