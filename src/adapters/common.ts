@@ -247,6 +247,8 @@ export interface DecoderOptions {
   parser?: Parser;
   /** Keep record texts for a sink to reuse (`Parser.keepText`), given the fields the pipeline sets. */
   keepText?: readonly string[];
+  /** Where malformed records go instead of `on_error`'s handling (a collector rejecting a whole request body). */
+  errors?: MalformedSink;
 }
 
 /**
@@ -266,7 +268,7 @@ export class RecordDecoder {
 
   constructor(o: DecoderOptions) {
     const where = o.where;
-    const errors = makeMalformedSink(o.common.on_error, o.ctx, where === undefined ? undefined : () => where);
+    const errors = o.errors ?? makeMalformedSink(o.common.on_error, o.ctx, where === undefined ? undefined : () => where);
     this.parser = (o.parser ?? o.format.createParser!(o.opts, errors)) as Parser & TracksLines;
     if (o.parser !== undefined) rebindErrors(o.parser, errors);
     this.parser.lines = this.lines;

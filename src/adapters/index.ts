@@ -15,5 +15,8 @@ import { influxdb } from './influxdb/index.js';
 import { prometheus } from './prometheus/index.js';
 import { mongodb } from './mongodb/index.js';
 import { rest } from './rest.js';
+import { tcp } from './net/tcp.js';
+import { udp } from './net/udp.js';
+import { syslog } from './net/syslog.js';
 
-export const adapters: readonly AdapterDef[] = [stdio, dockerStats, dockerLogs, dockerEvents, host, elastic, kafka, http, influxdb, prometheus, mongodb, rest];
+export const adapters: readonly AdapterDef[] = [stdio, dockerStats, dockerLogs, dockerEvents, host, elastic, kafka, http, tcp, udp, syslog, influxdb, prometheus, mongodb, rest];

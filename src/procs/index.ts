@@ -25,6 +25,7 @@ import { reorder } from './reorder.js';
 import { merge } from './merge.js';
 import { funnel } from './funnel.js';
 import { alarm } from './alarm.js';
+import { validate } from './validate.js';
 import { write } from './write.js';
 import { chart } from './chart.js';
 import { barchart } from './barchart.js';
@@ -34,7 +35,7 @@ import { timechart } from './timechart.js';
 export const procs: readonly StageDef[] = [
   emit, read, seq,
   filter, put, parse, keep, remove, rename, head, tail, skip, uniq, sort, reduce, split,
-  join, union, intersect, diff, pace, reorder, merge,
+  join, union, intersect, diff, pace, reorder, merge, validate,
   funnel, alarm,
   write,
   chart, barchart, linechart, timechart,
