@@ -20,6 +20,7 @@ const base = mkdtempSync('/tmp/fdt');
 const certs = join(base, 'certs');
 const client = join(base, 'client');
 let port = 0;
+const BRIDGE = `fdt${process.pid % 100000}`;
 let dockerd: ChildProcess | undefined;
 
 function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env, input?: Buffer): string {
@@ -110,12 +111,15 @@ describe('Docker over tcp:// with TLS (DOCKER_TLS_VERIFY, DOCKER_CERT_PATH)', ()
     port = await freePort();
     const c = (f: string) => join(certs, f);
     const log = openSync(join(base, 'dockerd.log'), 'w');
+    // A bridge of its own: with --bridge=none dockerd deletes the host's docker0, which the services' dockerd uses.
+    sh('ip', ['link', 'add', BRIDGE, 'type', 'bridge']);
+    sh('ip', ['addr', 'add', '10.213.77.1/24', 'dev', BRIDGE]);
     dockerd = spawn(
       DOCKERD,
       [
         '--host', `tcp://127.0.0.1:${port}`, '--tlsverify', '--tlscacert', c('ca.pem'), '--tlscert', c('server-cert.pem'), '--tlskey', c('server-key.pem'),
         '--data-root', join(base, 'data'), '--exec-root', join(base, 'x'), '--pidfile', join(base, 'dockerd.pid'),
-        '--iptables=false', '--ip6tables=false', '--bridge=none', '--storage-driver=vfs',
+        '--iptables=false', '--ip6tables=false', `--bridge=${BRIDGE}`, '--storage-driver=vfs',
       ],
       { stdio: ['ignore', log, log] },
     );
@@ -129,6 +133,7 @@ describe('Docker over tcp:// with TLS (DOCKER_TLS_VERIFY, DOCKER_CERT_PATH)', ()
       dockerd.kill('SIGTERM');
       await new Promise((r) => dockerd!.once('exit', r));
     }
+    spawnSync('ip', ['link', 'delete', BRIDGE], { timeout: 30_000 });
     rmSync(base, { recursive: true, force: true });
   });
 
@@ -136,7 +141,7 @@ describe('Docker over tcp:// with TLS (DOCKER_TLS_VERIFY, DOCKER_CERT_PATH)', ()
     const events = flume("read('docker-events', types=['container']) | filter(action == 'start')", tlsEnv());
     // The source is connected once it has subscribed; a start before that would not be an event of this run.
     await new Promise((r) => setTimeout(r, 2000));
-    const id = sh('docker', ['run', '-d', '--name', 'flume-tls-worker', IMAGE, 'sh', '-c', 'while :; do :; done'], tlsEnv());
+    const id = sh('docker', ['run', '-d', '--network', 'none', '--name', 'flume-tls-worker', IMAGE, 'sh', '-c', 'while :; do :; done'], tlsEnv());
     await events.waitFor('the start event', (ps) => ps.some((p) => p['id'] === id));
     const stats = flume("read('docker-stats', every='1s')", tlsEnv());
     await stats.waitFor('a stats point with a cpu figure', (ps) => ps.some((p) => p['id'] === id && typeof p['cpu'] === 'number'));
