@@ -13,6 +13,8 @@ setup:
 	@command -v tmux >/dev/null || (command -v apt-get >/dev/null && (apt-get install -y tmux || (apt-get update && apt-get install -y tmux))) || echo "note: install tmux for the REPL tests"
 	@# The chart tests open html charts in Debian's headless chromium (nothing downloads a browser of its own).
 	@test -x /usr/bin/chromium || (command -v apt-get >/dev/null && (apt-get install -y chromium || (apt-get update && apt-get install -y chromium))) || echo "note: install chromium for the chart tests"
+	@# The listener tests send with util-linux logger (Debian bsdutils) and curl.
+	@scripts/services/netclients.sh install || echo "note: install bsdutils and curl for the listener tests"
 	$(MAKE) build
 
 build:

@@ -17,7 +17,7 @@ const common = {
   target: 'node20',
   sourcemap: true,
   // Loaded on demand only (rc files; heavy adapter clients).
-  external: ['jiti', 'kafkajs', 'dockerode', '@elastic/elasticsearch', 'avsc', 'asciichart', 'vega', 'vega-lite', 'vega-embed', '@resvg/resvg-js'],
+  external: ['jiti', 'mongodb', 'kafkajs', 'dockerode', 'docker-modem', '@elastic/elasticsearch', 'avsc', 'asciichart', 'vega', 'vega-lite', 'vega-embed', '@resvg/resvg-js'],
   logLevel: 'warning',
 };
 

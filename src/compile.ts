@@ -11,8 +11,9 @@ import type { Clock } from './runtime/clock.js';
 import { SystemClock } from './runtime/clock.js';
 import type { NodeStats, ProcInstance, SinkInstance, SourceInstance, SourceOutput } from './runtime/component.js';
 import type { CreateContext, SinkDef, StageDef } from './runtime/defs.js';
-import { FanoutNode, MergeNode, newStats, NullNode, ProcNode, SinkNode, SourceRunner, type Node } from './runtime/graph.js';
+import { FanoutNode, MergeNode, nameError, newStats, NullNode, ProcNode, SinkNode, SourceRunner, type Node } from './runtime/graph.js';
 import type { Point } from './runtime/point.js';
+import { NameWatch } from './runtime/names.js';
 
 export interface CompileOptions {
   /** File name for diagnostics. */
@@ -39,11 +40,15 @@ export interface RunSummary {
   durationMs: number;
   /** Total points dropped, all reasons. */
   dropped: number;
+  /** The program reads grok (type-mismatch fixes then suggest typed captures). */
+  readsGrok?: boolean;
 }
 
 export interface Built {
   runners: SourceRunner[];
   stats: NodeStats[];
+  /** Per stage, the field names it expects (SPEC §12.7). */
+  watches: { stats: NodeStats; watch: NameWatch }[];
 }
 
 /** One warning kind is printed in full this many times, then only counted. */
@@ -52,13 +57,19 @@ const WARN_IN_FULL = 3;
 export class Pipeline {
   private readonly controller = new AbortController();
   private started = false;
+  /** Rejects when a component fails the run from outside a call (RunContext.fail). */
+  private failWith: ((e: Error) => void) | undefined;
+  private readonly failed = new Promise<never>((_, reject) => (this.failWith = reject));
   private built?: Built;
 
   constructor(
     readonly plan: Plan,
     private readonly reg: Resolvable,
     private readonly options: Required<Pick<CompileOptions, 'env' | 'log' | 'io'>> & { clock: Clock; now: number },
-  ) {}
+  ) {
+    // Failing after the run ended (or with nobody racing it) is no unhandled rejection.
+    this.failed.catch(() => undefined);
+  }
 
   /** Request a drain: sources stop, what is in flight is flushed. */
   stop(): void {
@@ -75,13 +86,18 @@ export class Pipeline {
     const t0 = Date.now();
     const built = this.prepare();
     try {
-      await Promise.all(built.runners.map((r) => r.run()));
+      await Promise.race([Promise.all(built.runners.map((r) => r.run())), this.failed]);
     } catch (e) {
       this.controller.abort();
       throw e;
     }
     const dropped = built.stats.reduce((n, s) => n + Object.values(s.drops).reduce((a, b) => a + b, 0), 0);
-    return { nodes: built.stats, durationMs: Date.now() - t0, dropped };
+    for (const { stats, watch } of built.watches) {
+      const unseen = watch.unseen();
+      if (unseen.length > 0) stats.unseen = unseen;
+    }
+    const readsGrok = this.plan.nodes.some((n) => n.opts['format'] === 'grok');
+    return { nodes: built.stats, durationMs: Date.now() - t0, dropped, readsGrok };
   }
 
   /** Create every component (compile errors surface here, before anything runs). */
@@ -98,6 +114,7 @@ export class Pipeline {
     for (const n of this.plan.nodes) {
       const at = locate(n.source, n.span.start);
       const st = newStats(n.def.name, `${at.line}:${at.column}`);
+      st.mismatches = n.mismatches;
       if (n.def.name !== 'merge') stats.push(st);
       nodeStats.set(n, st);
       const ctx = this.context(n, st, shared.has(n));
@@ -111,13 +128,19 @@ export class Pipeline {
     for (const src of this.plan.sources) offerTextReuse(src, instances);
     const built = new Map<PlanNode, Node>();
     const merges = new Map<PlanNode, MergeNode>();
+    const watches: Built['watches'] = [];
     const nodeFor = (n: PlanNode): Node => {
       let node = built.get(n);
       if (node) return node;
       const inst = instances.get(n)!;
       const st = nodeStats.get(n)!;
       if (n.def.kind === 'sink') node = new SinkNode(inst as SinkInstance, st);
-      else node = new ProcNode(inst as ProcInstance, nextOf(n), st);
+      else {
+        const names = namesUsed(n);
+        const watch = names.length > 0 ? new NameWatch(names) : undefined;
+        if (watch !== undefined) watches.push({ stats: st, watch });
+        node = new ProcNode(inst as ProcInstance, nextOf(n), st, watch);
+      }
       built.set(n, node);
       return node;
     };
@@ -142,7 +165,7 @@ export class Pipeline {
       if (src.subPlans) attachSubPlans(inst, src.subPlans, instances, nodeStats);
       return new SourceRunner(inst, nextOf(src), nodeStats.get(src)!, this.controller.signal);
     });
-    return { runners, stats };
+    return { runners, stats, watches };
   }
 
   private context(n: PlanNode, stats: NodeStats, sharedInput: boolean): CreateContext & { inputs: number } {
@@ -159,6 +182,10 @@ export class Pipeline {
       services: this.reg.services,
       inputs: Math.max(1, n.predecessors.length),
       log,
+      fail: (e: Error) => {
+        this.controller.abort();
+        this.failWith?.(nameError(e, stats) as Error);
+      },
       drop(reason: string, example?: string, count = 1) {
         stats.drops[reason] = (stats.drops[reason] ?? 0) + count;
         if (example !== undefined && stats.dropExamples[reason] === undefined) stats.dropExamples[reason] = example;
@@ -188,6 +215,14 @@ export class Pipeline {
       }),
     };
   }
+}
+
+/** The field names a processor expects in its input: its own (rename, keep, remove, filter) and its `by`. */
+function namesUsed(n: PlanNode): string[] {
+  if (n.def.kind !== 'proc') return [];
+  const by = n.opts['by'];
+  const own = n.def.namesUsed?.(n.opts) ?? [];
+  return [...own, ...(Array.isArray(by) ? by.filter((b): b is string => typeof b === 'string') : [])];
 }
 
 /**

@@ -89,6 +89,10 @@ export class Registry {
   stage(name: string): StageDef | undefined {
     return this.stages.get(name);
   }
+  /** A name defined by an rc file (a function, program text or fragment; stages made with define* are stages). */
+  alias(name: string): AliasFn | StageDef | undefined {
+    return this.aliases.get(name);
+  }
   reducer(name: string): ReducerDef | undefined {
     return this.reducerMap.get(name);
   }
@@ -108,7 +112,7 @@ export class Registry {
       formatNames: () => [...this.formatMap.keys()],
       adapter: (n) => this.adapterMap.get(n),
       adapterNames: () => [...this.adapterMap.keys()],
-      compileExpr: (e) => compileExpr(e as Expr, { now }) as CompiledExpr,
+      compileExpr: (e, mismatches) => compileExpr(e as Expr, { now, mismatches }) as CompiledExpr,
       env,
     };
     return {

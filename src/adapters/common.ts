@@ -8,14 +8,14 @@ import { isAscii } from 'node:buffer';
 import stripAnsi from 'strip-ansi';
 import { DEFAULT_MAX_LINE, type FormatDef, type MalformedSink, type Parser, type Serializer } from './formats/types.js';
 import type { TracksLines } from './formats/text.js';
-import { SOURCE_TEXT, TimeValue, type Point } from '../runtime/point.js';
+import { SOURCE_TEXT, type Point } from '../runtime/point.js';
 import type { RunContext, SourceOutput } from '../runtime/component.js';
 import type { CompileServices } from '../runtime/defs.js';
 import { compileError, didYouMean, runtimeError } from '../lang/diagnostics.js';
-import { fastParseIso, parseMoment } from '../runtime/time.js';
+import { parseTimeValue, type TimeUnit } from '../runtime/record-time.js';
 
 export type OnError = 'skip' | 'fail' | 'keep';
-export type TimeUnit = 's' | 'ms';
+export { parseHttpDate, parseTimeValue, type TimeUnit } from '../runtime/record-time.js';
 
 /** The read options the resolver adds for every `bytes` adapter (SPEC §3). */
 export interface CommonReadOptions {
@@ -30,6 +30,12 @@ export interface CommonReadOptions {
   max_line: number;
 }
 
+const EPOCH_UNITS: readonly unknown[] = ['auto', 's', 'ms', 'us', 'ns'];
+
+function isEpochUnit(u: unknown): u is TimeUnit {
+  return EPOCH_UNITS.includes(u);
+}
+
 export function commonReadOptions(opts: Record<string, unknown>): CommonReadOptions {
   const onError = opts.on_error;
   return {
@@ -41,7 +47,7 @@ export function commonReadOptions(opts: Record<string, unknown>): CommonReadOpti
         : typeof opts.time === 'string' || (Array.isArray(opts.time) && opts.time.length > 0 && opts.time.every((k) => typeof k === 'string'))
           ? (opts.time as string | string[])
           : 'time',
-    time_unit: opts.time_unit === 'ms' ? 'ms' : 's',
+    time_unit: isEpochUnit(opts.time_unit) ? opts.time_unit : 'auto',
     from: typeof opts.from === 'number' ? opts.from : undefined,
     to: typeof opts.to === 'number' ? opts.to : undefined,
     max_line: typeof opts.max_line === 'number' && opts.max_line > 0 ? opts.max_line : DEFAULT_MAX_LINE,
@@ -117,43 +123,17 @@ export function makeMalformedSink(onError: OnError, ctx: Pick<RunContext, 'drop'
   }
 }
 
-const MONTHS: Record<string, number> = { jan: 0, feb: 1, mar: 2, apr: 3, may: 4, jun: 5, jul: 6, aug: 7, sep: 8, oct: 9, nov: 10, dec: 11 };
-const HTTPDATE = /^(\d{1,2})\/([A-Za-z]{3})\/(\d{4}):(\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?\s+([+-])(\d{2}):?(\d{2})$/;
-
 /**
- * The access-log timestamp `10/Oct/2000:13:55:36 -0700` (grok's HTTPDATE, in
- * COMMONAPACHELOG and friends), which the general moment parser does not take.
+ * on_error='fail' met a bad record part way through a batch: the good points
+ * before it still go downstream, then the run stops with `cause`.
  */
-export function parseHttpDate(s: string): number | undefined {
-  const m = HTTPDATE.exec(s);
-  if (m === null) return undefined;
-  const month = MONTHS[m[2]!.toLowerCase()];
-  if (month === undefined) return undefined;
-  const ms = m[7] === undefined ? 0 : Number(m[7].slice(0, 3).padEnd(3, '0'));
-  const offset = (m[8] === '-' ? -1 : 1) * (Number(m[9]) * 60 + Number(m[10])) * 60_000;
-  return Date.UTC(Number(m[3]), month, Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6]), ms) - offset;
-}
-
-/** Parse a time value read from a record; undefined when it is not a time. */
-export function parseTimeValue(v: unknown, unit: TimeUnit, now: number): number | undefined {
-  if (typeof v === 'number') {
-    if (!Number.isFinite(v)) return undefined;
-    // The small epsilon absorbs float error (1468763984.123 * 1000); digits below a millisecond are truncated.
-    return unit === 'ms' ? Math.floor(v) : Math.floor(v * 1000 + 1e-3);
+export class FailedAfter extends Error {
+  constructor(
+    readonly good: Point[],
+    override readonly cause: unknown,
+  ) {
+    super('failed after some good points');
   }
-  if (typeof v === 'string') {
-    const t = fastParseIso(v);
-    if (!Number.isNaN(t)) return t;
-    const m = parseMoment(v, { now, unit });
-    if (m !== undefined && !Number.isNaN(m)) return m;
-    return parseHttpDate(v);
-  }
-  if (v instanceof TimeValue) return v.ms;
-  if (v instanceof Date) {
-    const t = v.getTime();
-    return Number.isNaN(t) ? undefined : t;
-  }
-  return undefined;
 }
 
 export interface TimeMoverOptions {
@@ -161,6 +141,8 @@ export interface TimeMoverOptions {
   arrival?: () => number;
   /** The parser keeps record texts (Parser.keepText): a point with one has its time read already. */
   keptText?: boolean;
+  /** A failing record throws {@link FailedAfter} holding the points before it (RecordDecoder sends them on first). */
+  keepGoodOnFail?: boolean;
 }
 
 /**
@@ -217,7 +199,13 @@ export function makeTimeMover(
       if (t === undefined) {
         const line = haveLines ? lines[i]! : typeof p._line === 'number' ? p._line : 0;
         const kept: Point[] = [];
-        errors.malformed(line, JSON.stringify(p), `unparseable time ${clip(JSON.stringify(v) ?? String(v))} in field \`${name}\``, kept);
+        try {
+          errors.malformed(line, JSON.stringify(p), `unparseable time ${clip(JSON.stringify(v) ?? String(v))} in field \`${name}\``, kept);
+        } catch (e) {
+          if (!options.keepGoodOnFail) throw e;
+          batch.length = w;
+          throw new FailedAfter(batch, e);
+        }
         // keep mode yields at most one record per point, so writing at w (≤ i) never overtakes unread points.
         for (const k of kept) batch[w++] = k;
         continue;
@@ -262,6 +250,8 @@ export interface DecoderOptions {
   parser?: Parser;
   /** Keep record texts for a sink to reuse (`Parser.keepText`), given the fields the pipeline sets. */
   keepText?: readonly string[];
+  /** Where malformed records go instead of `on_error`'s handling (a collector rejecting a whole request body). */
+  errors?: MalformedSink;
 }
 
 /**
@@ -288,7 +278,7 @@ export class RecordDecoder {
 
   constructor(o: DecoderOptions) {
     const where = o.where;
-    const errors = makeMalformedSink(o.common.on_error, o.ctx, where === undefined ? undefined : () => where);
+    const errors = o.errors ?? makeMalformedSink(o.common.on_error, o.ctx, where === undefined ? undefined : () => where);
     this.errors = errors;
     this.parser = (o.parser ?? o.format.createParser!(o.opts, errors)) as Parser & TracksLines;
     if (o.parser !== undefined) rebindErrors(o.parser, errors);
@@ -296,18 +286,38 @@ export class RecordDecoder {
     const time = o.common.time;
     if (typeof time === 'string' && !time.includes('.')) this.parser.timeField?.(time);
     if (o.keepText !== undefined) this.parser.keepText?.(o.keepText);
-    this.move = makeTimeMover(o.common.time, o.common.time_unit, o.ctx.now, errors, { arrival: o.arrival, keptText: o.keepText !== undefined });
+    this.move = makeTimeMover(o.common.time, o.common.time_unit, o.ctx.now, errors, {
+      arrival: o.arrival,
+      keptText: o.keepText !== undefined,
+      keepGoodOnFail: true,
+    });
     this.range = filterRange(o.common.from, o.common.to);
     this.strip = o.stripAnsi === true;
     this.maxLine = this.parser.skipLine === undefined ? Infinity : o.common.max_line;
   }
 
+  /**
+   * on_error='fail' stopped at a bad record: thrown by the next feed or end,
+   * after the points before it were returned (and so written) first.
+   */
+  private failure: unknown;
+
+  private throwIfFailed(): void {
+    if (this.failure !== undefined) throw this.failure;
+  }
+
   /** Decode and parse a chunk (bytes or already-decoded text); returns the finished points. */
   feed(chunk: Uint8Array | string): Point[] {
+    this.throwIfFailed();
     const out: Point[] = [];
-    if (typeof chunk === 'string') this.parse(chunk, out);
-    else if (chunk.length <= PIECE) this.parse(this.decode(chunk), out);
-    else for (let i = 0; i < chunk.length; i += PIECE) this.parse(this.decode(chunk.subarray(i, i + PIECE)), out);
+    try {
+      if (typeof chunk === 'string') this.parse(chunk, out);
+      else if (chunk.length <= PIECE) this.parse(this.decode(chunk), out);
+      else for (let i = 0; i < chunk.length; i += PIECE) this.parse(this.decode(chunk.subarray(i, i + PIECE)), out);
+    } catch (e) {
+      // Parsers push records in order and throw at the bad one: `out` holds the good ones before it.
+      this.failure = e;
+    }
     return this.finish(out);
   }
 
@@ -372,15 +382,26 @@ export class RecordDecoder {
 
   /** End of this input: flush the decoder and a final unterminated record. */
   end(): Point[] {
+    this.throwIfFailed();
     let text = this.utf8.decode();
     if (this.strip) {
       text = stripAnsi(this.ansiCarry + text);
       this.ansiCarry = '';
     }
     const out: Point[] = [];
-    this.give(text, out);
-    this.parser.end(out);
+    try {
+      this.give(text, out);
+      this.parser.end(out);
+    } catch (e) {
+      this.failure = e;
+    }
     return this.finish(out);
+  }
+
+  /** End of input: push the last points, then stop the run if on_error='fail' met a bad record. */
+  async endInto(out: SourceOutput): Promise<void> {
+    await pushBatch(out, this.end());
+    this.throwIfFailed();
   }
 
   /**
@@ -400,7 +421,15 @@ export class RecordDecoder {
 
   private finish(out: Point[]): Point[] {
     const lines = this.lines;
-    let batch = this.move(out, lines);
+    let batch: Point[];
+    try {
+      batch = this.move(out, lines);
+    } catch (e) {
+      if (!(e instanceof FailedAfter)) throw e;
+      // A bad time comes before any parse failure in this batch: it is the one to report.
+      this.failure = e.cause;
+      batch = e.good;
+    }
     lines.length = 0;
     if (this.range !== undefined && batch.length > 0) batch = this.range(batch);
     return batch;

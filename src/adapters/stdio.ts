@@ -1,7 +1,8 @@
 /**
- * `stdio`: standard input/output and files. Reads stdin, a file or a glob
- * (files one after another, in sorted order), gzip by extension, `follow`
- * like `tail -F`; writes stdout or a file, batched with backpressure.
+ * `stdio`: standard input/output and files. Reads stdin, a file, or several
+ * (a glob or a list: merged by time, or one after another with
+ * `order='files'`), gzip by extension, `follow` like `tail -F`; writes stdout
+ * or a file, batched with backpressure.
  */
 import { createWriteStream, openSync, statSync, type Stats } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
@@ -25,6 +26,7 @@ import {
   RecordDecoder,
   type CommonReadOptions,
 } from './common.js';
+import { mergeFilesByTime } from './file-merge.js';
 
 /**
  * The chunks of `source` until `signal` aborts. A pipe with no data coming
@@ -66,6 +68,14 @@ function isStd(file: unknown): boolean {
   return file === undefined || file === null || file === '-' || file === '';
 }
 
+/** `file=` when reading: stdin (undefined), a name or glob, or a list of them. */
+function readFileOption(file: unknown): string | string[] | undefined {
+  if (isStd(file)) return undefined;
+  if (typeof file === 'string') return file;
+  if (Array.isArray(file) && file.length > 0 && file.every((f) => typeof f === 'string' && f !== '')) return file.length === 1 ? file[0] : file;
+  throw compileError('bad-option', 'option `file` of `read` must be a file name, a glob, or a list of them', undefined, ["file='logs/*.jsonl' or file=['a.jsonl', 'b.jsonl']"]);
+}
+
 function wantsGzip(compression: unknown, file: string | undefined): boolean {
   if (compression === 'gzip') return true;
   if (compression === 'none') return false;
@@ -75,6 +85,22 @@ function wantsGzip(compression: unknown, file: string | undefined): boolean {
 function errnoMessage(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
   return err?.message ?? String(e);
+}
+
+/**
+ * Read buffer per file when several are merged (SPEC §12.4): the buffers of
+ * all files together stay near this, each between 4 KB and {@link CHUNK}.
+ */
+const MERGE_BUFFERS = 8 * 1024 * 1024;
+/** Beyond this many merged files, each read opens and closes its file (no descriptor is held). */
+const MAX_OPEN_MERGED = 128;
+
+/** The files of a `file=` option: a name or glob, or a list of them (each expanded, duplicates once). */
+export async function resolveFileList(file: string | readonly string[]): Promise<string[]> {
+  if (typeof file === 'string') return resolveFiles(file);
+  const all: string[] = [];
+  for (const f of file) for (const m of await resolveFiles(f)) if (!all.includes(m)) all.push(m);
+  return all;
 }
 
 /** The files a `file=` option names: itself when it exists, else the sorted glob matches. */
@@ -104,7 +130,10 @@ export async function resolveFiles(pattern: string): Promise<string[]> {
 // read
 
 interface ReadPlan {
-  file: string | undefined;
+  /** A file or glob, or a list of them; undefined for stdin. */
+  file: string | readonly string[] | undefined;
+  /** Several files: merged by time ('time') or read one after another ('files'). */
+  order: 'time' | 'files';
   format: FormatDef;
   opts: Record<string, unknown>;
   common: CommonReadOptions;
@@ -165,7 +194,18 @@ class StdioSource implements SourceInstance {
       await this.readStream(this.ctx.io.stdin as unknown as Readable, '', out, wantsGzip(p.compression, undefined));
       return;
     }
-    const files = await resolveFiles(p.file);
+    const files = await resolveFileList(p.file);
+    if (p.follow && files.length > 1) {
+      // Every match is followed (SPEC §12.4); live points arrive in arrival order.
+      await Promise.all(files.map((f) => this.follow(f, out)));
+      return;
+    }
+    if (files.length > 1 && p.order === 'time') {
+      const chunk = Math.max(4 * 1024, Math.min(CHUNK, Math.floor(MERGE_BUFFERS / files.length)));
+      const reopen = files.length > MAX_OPEN_MERGED;
+      await mergeFilesByTime(files, (f, o) => this.readFile(f, o, { chunk, reopen }), out, this.ctx.signal);
+      return;
+    }
     for (let k = 0; k < files.length; k++) {
       if (this.stopped(out)) return;
       const f = files[k]!;
@@ -174,21 +214,24 @@ class StdioSource implements SourceInstance {
     }
   }
 
-  private async readFile(file: string, out: SourceOutput): Promise<void> {
+  /** `merged`: one of several files read at once (no progress line, a smaller buffer, maybe no held descriptor). */
+  private async readFile(file: string, out: SourceOutput, merged?: { chunk: number; reopen: boolean }): Promise<void> {
     const gzip = wantsGzip(this.plan.compression, file);
     let fh: FileHandle;
     let progress: ReadProgress | undefined;
     try {
       // Opening first turns a file that vanished after the glob into a clear error.
       fh = await open(file, 'r');
-      progress = readProgress(basename(file), (await fh.stat()).size, this.ctx.env);
+      if (merged === undefined) progress = readProgress(basename(file), (await fh.stat()).size, this.ctx.env);
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw runtimeError('no-such-file', code === 'ENOENT' ? `no such file: ${file}` : `cannot read ${file}: ${errnoMessage(e)}`);
+      throw cannotOpen(file, e);
     }
     try {
-      if (gzip) await this.readStream(fh.createReadStream({ highWaterMark: CHUNK }), file, out, true, progress);
-      else await this.readPlain(fh, file, out, progress);
+      if (gzip) await this.readStream(fh.createReadStream({ highWaterMark: merged?.chunk ?? CHUNK }), file, out, true, progress);
+      else if (merged?.reopen === true) {
+        await fh.close();
+        await this.readPlain(new ReopeningFile(file), file, out, undefined, merged.chunk);
+      } else await this.readPlain(fh, file, out, progress, merged?.chunk);
     } finally {
       progress?.done();
       await fh.close().catch(() => undefined);
@@ -200,20 +243,20 @@ class StdioSource implements SourceInstance {
    * it needs, and a new buffer per chunk would leave tens of megabytes of dead
    * buffers waiting for the garbage collector (peak memory grows with the file).
    */
-  private async readPlain(fh: FileHandle, file: string, out: SourceOutput, progress: ReadProgress | undefined): Promise<void> {
+  private async readPlain(fh: SequentialFile, file: string, out: SourceOutput, progress: ReadProgress | undefined, chunk = CHUNK): Promise<void> {
     const dec = this.decoder(file);
-    const buf = Buffer.allocUnsafe(CHUNK);
+    const buf = Buffer.allocUnsafe(chunk);
     let bytes = 0;
     let points = 0;
     while (!this.stopped(out)) {
       let n: number;
       try {
-        n = (await fh.read(buf, 0, CHUNK, null)).bytesRead;
+        n = (await fh.read(buf, 0, chunk, null)).bytesRead;
       } catch (e) {
         throw runtimeError('read-error', `cannot read ${file}: ${errnoMessage(e)}`);
       }
       if (n === 0) {
-        await pushBatch(out, dec.end());
+        await dec.endInto(out);
         return;
       }
       const batch = dec.feed(buf.subarray(0, n));
@@ -265,7 +308,7 @@ class StdioSource implements SourceInstance {
       if (where !== '') src.destroy();
       gunzip?.destroy();
     }
-    await pushBatch(out, dec.end());
+    await dec.endInto(out);
   }
 
   /**
@@ -337,7 +380,7 @@ class StdioSource implements SourceInstance {
             pos += r.bytesRead;
             await pushBatch(out, dec.feed(buf.subarray(0, r.bytesRead)));
           }
-          await pushBatch(out, dec.end());
+          await dec.endInto(out);
           await fh.close();
           fh = next;
           st = await fh.stat();
@@ -347,7 +390,7 @@ class StdioSource implements SourceInstance {
           continue;
         }
         if (now !== undefined && now.size < pos) {
-          await pushBatch(out, dec.end());
+          await dec.endInto(out);
           st = now;
           pos = 0;
           seen = new FileTail();
@@ -400,6 +443,41 @@ class FileTail {
   }
 }
 
+/** What readPlain needs of a file: reads from where the last one ended. */
+interface SequentialFile {
+  read(buf: Buffer, offset: number, length: number, position: null): Promise<{ bytesRead: number }>;
+}
+
+function cannotOpen(file: string, e: unknown): FlumeError {
+  const code = (e as NodeJS.ErrnoException).code;
+  return runtimeError('no-such-file', code === 'ENOENT' ? `no such file: ${file}` : `cannot read ${file}: ${errnoMessage(e)}`);
+}
+
+/**
+ * Sequential reads of a file that is opened for each read and closed after,
+ * so a merge of thousands of files holds no descriptors between reads.
+ */
+class ReopeningFile {
+  private pos = 0;
+  constructor(private readonly file: string) {}
+
+  async read(buf: Buffer, offset: number, length: number): Promise<{ bytesRead: number }> {
+    let fh: FileHandle;
+    try {
+      fh = await open(this.file, 'r');
+    } catch (e) {
+      throw cannotOpen(this.file, e);
+    }
+    try {
+      const r = await fh.read(buf, offset, length, this.pos);
+      this.pos += r.bytesRead;
+      return r;
+    } finally {
+      await fh.close();
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------
 // write
 
@@ -442,6 +520,11 @@ class StdioSink implements SinkInstance {
 
   reuseText(sets: readonly string[]): string | undefined {
     return this.serializer.reuseText?.(sets) === true ? this.format : undefined;
+  }
+
+  /** The reader went away (EPIPE): the branches writing here stop; the others go on. */
+  get done(): boolean {
+    return this.state?.closed === true;
   }
 
   /** Opened at the first write (not at compile time: `--explain` must not truncate files). */
@@ -581,10 +664,12 @@ export const stdio = defineAdapter({
   name: 'stdio',
   summary: 'Standard input and output, files and globs (gzip, follow/tail -F).',
   description:
-    'Reading: `file` names a file or a glob (`logs/*.jsonl`); several files are read one after another in sorted ' +
-    'order; `-` or no file is stdin. The format defaults from the extension (`.csv`, `.json`, `.jsonl`/`.ndjson`, ' +
+    'Reading: `file` names a file, a glob (`logs/*.jsonl`) or a list of them; `-` or no file is stdin. Several files ' +
+    'are merged into one time-ordered stream (each file in time order, as logs are), with one bounded buffer per file; ' +
+    "`order='files'` reads them one after another instead (globs in sorted order). The format defaults from the " +
+    'extension of the (first) file (`.csv`, `.json`, `.jsonl`/`.ndjson`, ' +
     '`.log`/`.txt` as text, else jsonl; `.gz` is looked through and decompressed). `follow=true` keeps reading ' +
-    'appended data like `tail -F` (with a glob, the last file is followed), survives rotation (a new file at the ' +
+    'appended data like `tail -F` (every matching file is followed), survives rotation (a new file at the ' +
     'path) and truncation, and stops with the run (Ctrl-C). Followed data is live: points without the time field ' +
     'are stamped on arrival (unless `time=null`), and the watermark advances with the clock while idle. A missing ' +
     'file, or a glob matching nothing, is an error (exit 1). While stderr is a terminal, a file read that takes more than a ' +
@@ -597,10 +682,20 @@ export const stdio = defineAdapter({
   read: {
     options: {
       file: {
-        type: 'string',
+        type: 'any',
         default: '-',
         destination: 'path',
-        doc: "File or glob pattern to read; '-' (the default) is standard input.",
+        doc:
+          "File or glob pattern to read, or a list of them; '-' (the default) is standard input. Several files are " +
+          'merged by time (see `order`).',
+      },
+      order: {
+        type: 'string',
+        choices: ['time', 'files'],
+        default: 'time',
+        doc:
+          "Several files: 'time' (the default) merges them into one time-ordered stream, each file being in time " +
+          "order as log files are; 'files' reads them one after another in the order named (globs sorted).",
       },
       follow: {
         type: 'boolean',
@@ -631,17 +726,20 @@ export const stdio = defineAdapter({
       },
     },
     create(opts: Record<string, unknown>, ctx: CreateContext): SourceInstance {
-      const file = isStd(opts.file) ? undefined : String(opts.file);
+      const file = readFileOption(opts.file);
+      const firstFile = typeof file === 'string' ? file : file?.[0];
       const common = commonReadOptions(opts);
-      const formatName = common.format ?? (file === undefined ? 'jsonl' : formatForPath(file));
+      const formatName = common.format ?? (firstFile === undefined ? 'jsonl' : formatForPath(firstFile));
       const format = lookupFormat(ctx.services, formatName, 'read');
       const follow = opts.follow === true && file !== undefined;
       if (follow && opts.compression === 'gzip')
         throw compileError('bad-option', 'follow=true cannot read compressed files', undefined, ["use compression='none'"]);
-      if (follow && file !== undefined && file.toLowerCase().endsWith('.gz') && opts.compression !== 'none')
-        throw compileError('bad-option', `follow=true cannot read compressed files (${file})`);
+      const gz = (typeof file === 'string' ? [file] : (file ?? [])).find((f) => f.toLowerCase().endsWith('.gz'));
+      if (follow && gz !== undefined && opts.compression !== 'none')
+        throw compileError('bad-option', `follow=true cannot read compressed files (${gz})`);
       const plan: ReadPlan = {
         file,
+        order: opts.order === 'files' ? 'files' : 'time',
         format,
         opts,
         common,

@@ -39,8 +39,12 @@ export function completer(reg: Registry, line: string): [string[], string] {
   if (call) {
     const stage = reg.stage(call);
     let options = stage?.options ?? {};
-    // read/write: the options come from the adapter named first, as the resolver sees them.
-    const first = /\(\s*['"]([\w-]+)['"]/.exec(line.slice(line.lastIndexOf(call)))?.[1];
+    // read/write: the options come from the adapter named first, as the resolver sees them;
+    // parse: from the format named by `format=`.
+    const callText = line.slice(line.lastIndexOf(call));
+    const from = stage?.kind === 'proc' ? stage.optionsFrom : undefined;
+    const named = from === undefined ? undefined : new RegExp(`\\b${from}\\s*=\\s*['"]([\\w-]+)['"]`).exec(callText)?.[1];
+    const first = named ?? /\(\s*['"]([\w-]+)['"]/.exec(callText)?.[1];
     if (stage?.optionsFor && first !== undefined) {
       const r = stage.optionsFor(first, reg.forRun(Date.now(), process.env).services);
       if ('options' in r) options = r.options;

@@ -22,7 +22,8 @@ function optionLines(options: OptionSchema, adapter?: { name: string; side: 'rea
     const choices = spec.choices ? ` one of: ${spec.choices.join(', ')}.` : '';
     // The shared variable (or, for a written destination, the only one); ENV_RULE says how the per-side forms go first.
     const env = adapter ? `  [env ${envNamesFor(adapter.side, adapter.name, name, spec).at(-1)!}]` : '';
-    lines.push(`  ${name}: ${spec.type}${spec.required ? ', required' : ''}${fmtDefault(spec.default)} — ${spec.doc}${choices}${env}`);
+    const aliases = spec.aliases?.length ? ` Also accepted as: ${spec.aliases.join(', ')}.` : '';
+    lines.push(`  ${name}: ${spec.type}${spec.required ? ', required' : ''}${fmtDefault(spec.default)} — ${spec.doc}${choices}${aliases}${env}`);
   }
   return lines;
 }
@@ -72,6 +73,30 @@ export function overview(reg: Registry): string {
   return out.join('\n');
 }
 
+/** The parameter names of a function, as written (`(file, n = 3) => ...` gives file, n = 3). */
+function paramsOf(fn: (...args: unknown[]) => unknown): string[] {
+  const src = fn.toString();
+  const m = /^(?:async\s*)?(?:function\b[^(]*)?\(([^)]*)\)/.exec(src) ?? /^(?:async\s+)?([A-Za-z_$][\w$]*)\s*=>/.exec(src);
+  const list = m?.[1]?.trim() ?? '';
+  return list === '' ? [] : list.split(',').map((p) => p.trim().replace(/\s*:\s*[^=]+/, ''));
+}
+
+/** An rc-defined name: how to call it, and what it expands to when it takes no arguments. */
+function aliasHelp(name: string, fn: (...args: unknown[]) => unknown): string[] {
+  const params = paramsOf(fn);
+  const out = [`${name} — alias defined in an rc file (.flumerc.ts or --rc)`, '', `Usage: ${name}(${params.join(', ')})`];
+  if (fn.length === 0) {
+    try {
+      const v = fn();
+      if (typeof v === 'string') out.push('', 'Expands to:', `  ${v}`);
+      else if (v !== null && typeof v === 'object' && (v as { kind?: unknown }).kind === 'fragment') out.push('', 'Expands to a pipeline fragment built with the module API.');
+    } catch {
+      // Documenting must not fail because the alias needs its arguments.
+    }
+  }
+  return out;
+}
+
 /** The help text for one name, or undefined with a suggestion. */
 export function helpFor(reg: Registry, name: string): { text: string } | { error: string } {
   const stage = reg.stage(name);
@@ -118,6 +143,8 @@ export function helpFor(reg: Registry, name: string): { text: string } | { error
     if (opts.length) parts.push('', 'Options:', ...opts);
     parts.push(...examples(format));
   }
+  const alias = parts.length === 0 ? reg.alias(name) : undefined;
+  if (typeof alias === 'function') parts.push(...aliasHelp(name, alias));
   const fn = builtinFunctions.find((f) => f.name === name);
   if (fn && !reducer) {
     if (parts.length) parts.push('', '---', '');

@@ -3,6 +3,7 @@
  * when started in a terminal with no program.
  */
 import { fstatSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { compile, type Pipeline, type RunSummary } from '../compile.js';
 import { FlumeError, renderDiagnostic } from '../lang/diagnostics.js';
@@ -37,7 +38,8 @@ function fail(text: string, code: number): never {
 export async function loadRegistry(opts: Pick<CliOptions, 'rc'>): Promise<Registry> {
   const reg = Registry.builtin();
   if (opts.rc === false) return reg;
-  const files = typeof opts.rc === 'string' ? [opts.rc] : defaultRcFiles();
+  // A relative --rc path is relative to the current directory (not to this module).
+  const files = typeof opts.rc === 'string' ? [resolve(opts.rc)] : defaultRcFiles();
   await loadRc(reg, files);
   return reg;
 }
@@ -84,7 +86,7 @@ async function runProgram(text: string, file: string, opts: CliOptions): Promise
     fail(render(e, text, file, opts), e instanceof FlumeError ? e.exitCode : 1);
   }
   if (opts.explain) {
-    process.stdout.write(explain(pipeline.plan) + '\n');
+    process.stdout.write(explain(pipeline.plan, reg) + '\n');
     return;
   }
   let signalled: number | undefined;
@@ -96,10 +98,9 @@ async function runProgram(text: string, file: string, opts: CliOptions): Promise
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  // `flume ... | head -1`: once the reader is gone, stop instead of producing forever.
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') pipeline.stop();
-  });
+  // `flume ... | head -1`: the stdio sinks writing to stdout see EPIPE and end only their branches
+  // (other branches complete); this listener only keeps a late EPIPE from being an uncaught error.
+  process.stdout.on('error', () => undefined);
   let summary: RunSummary;
   try {
     summary = await pipeline.run();
@@ -114,6 +115,29 @@ async function runProgram(text: string, file: string, opts: CliOptions): Promise
   process.stdout.write('', () => process.exit(code));
 }
 
+/** `flume test [--rc file | --no-rc] <files…>`: users' pipeline tests (SPEC §17.2), with their rc aliases. */
+async function testCommand(args: string[]): Promise<void> {
+  const files: string[] = [];
+  let rc: string | false | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--no-rc') rc = false;
+    else if (a === '--rc' && i + 1 < args.length) rc = args[++i]!;
+    else if (a.startsWith('-')) fail(`flume test: unknown option ${a} (usage: flume test [--rc file | --no-rc] <files…>)`, 2);
+    else files.push(a);
+  }
+  if (files.length === 0) fail('flume test: name the test files (usage: flume test [--rc file | --no-rc] <files…>)', 2);
+  let reg: Registry;
+  try {
+    reg = await loadRegistry({ rc });
+  } catch (e) {
+    fail(e instanceof FlumeError ? renderDiagnostic(e.diagnostic) : String(e), 2);
+  }
+  const { runTestFiles } = await import('./spec.js');
+  const code = await runTestFiles(files, reg, (line) => process.stdout.write(line + '\n'));
+  process.stdout.write('', () => process.exit(code));
+}
+
 function render(e: unknown, text: string, file: string, opts: CliOptions): string {
   if (e instanceof FlumeError) return renderDiagnostic(e.diagnostic, text, file);
   const err = e as Error;
@@ -121,11 +145,47 @@ function render(e: unknown, text: string, file: string, opts: CliOptions): strin
   return opts.debug && err?.stack ? `${base}\n${err.stack}` : base;
 }
 
+/**
+ * `flume help [name]`, also after rc options (`flume --rc my.ts help syslog`,
+ * so an rc-defined name is documented): the index of `help`, or -1.
+ */
+function helpIndex(argv: string[]): number {
+  let i = 2;
+  while (i < argv.length) {
+    const a = argv[i]!;
+    if (a === '--rc') i += 2;
+    else if (a === '--no-rc' || a.startsWith('--rc=')) i += 1;
+    else break;
+  }
+  return argv[i] === 'help' ? i : -1;
+}
+
+/** The rc choice among `flume [--rc file | --no-rc] help ...` arguments. */
+function helpRc(argv: string[]): string | false | undefined {
+  let rc: string | false | undefined;
+  for (let i = 2; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--no-rc') rc = false;
+    else if (a === '--rc' && argv[i + 1] !== undefined) rc = argv[++i]!;
+    else if (a.startsWith('--rc=')) rc = a.slice('--rc='.length);
+  }
+  return rc;
+}
+
 export async function main(argv: string[]): Promise<void> {
-  if (argv[2] === 'help') {
-    const rcIdx = argv.indexOf('--no-rc');
-    const reg = await loadRegistry({ rc: rcIdx >= 0 ? false : undefined }).catch(() => Registry.builtin());
-    const name = argv.slice(3).find((a) => !a.startsWith('--'));
+  if (argv[2] === 'test') return testCommand(argv.slice(3));
+  const help = helpIndex(argv);
+  if (help >= 0) {
+    const rc = helpRc(argv);
+    let reg: Registry;
+    try {
+      reg = await loadRegistry({ rc });
+    } catch (e) {
+      // An explicit --rc that fails is an error; a broken default rc file still lets help work.
+      if (typeof rc === 'string') fail(e instanceof FlumeError ? renderDiagnostic(e.diagnostic) : String(e), 2);
+      reg = Registry.builtin();
+    }
+    const name = argv.slice(help + 1).find((a) => !a.startsWith('--'));
     if (!name) {
       process.stdout.write(overview(reg) + '\n');
       return;
@@ -148,7 +208,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('-q, --quiet', 'hide the end-of-run drop summary')
     .option('--now <moment>', 'fix :now: (reproducible runs); live points are paced from it')
     .addOption(new Option('-v, --version', 'print the version').default(false))
-    .addHelpText('after', () => `\nflume help          lists sources, processors, sinks, reducers, adapters and formats\nflume help <name>   documents one of them\n\nEnvironment: FLUME_<ADAPTER>_<OPTION> sets adapter option defaults (FLUME_READ_... / FLUME_WRITE_... for one side; destinations such as a written file, topic or index only from FLUME_WRITE_...); FLUME_PROGRAM or FLUME_PROGRAM_FILE give the program when none is on the command line.`)
+    .addHelpText('after', () => `\nflume help          lists sources, processors, sinks, reducers, adapters and formats\nflume help <name>   documents one of them\nflume test <files>  runs pipeline tests written in markdown (see the README)\n\nEnvironment: FLUME_<ADAPTER>_<OPTION> sets adapter option defaults (FLUME_READ_... / FLUME_WRITE_... for one side; destinations such as a written file, topic or index only from FLUME_WRITE_...); FLUME_PROGRAM or FLUME_PROGRAM_FILE give the program when none is on the command line.`)
     .showSuggestionAfterError(true);
   cmd.parse(argv);
   const opts = cmd.opts<CliOptions & { version: boolean }>();
@@ -158,6 +218,16 @@ export async function main(argv: string[]): Promise<void> {
   }
   let text = cmd.args[0];
   let file = '<program>';
+  if (opts.file !== undefined && text !== undefined) {
+    fail(
+      renderDiagnostic({
+        code: 'bad-arguments',
+        message: `both a program argument and -f ${opts.file} were given`,
+        hints: ['run either flume "<program>" or flume -f file.flume, not both'],
+      }),
+      2,
+    );
+  }
   if (opts.file !== undefined) {
     file = opts.file;
     try {

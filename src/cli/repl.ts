@@ -102,7 +102,7 @@ export async function startRepl(opts: CliOptions): Promise<void> {
       }
       case '.explain':
         try {
-          print(explain(compile(arg, reg, { file: '<repl>' }).plan));
+          print(explain(compile(arg, reg, { file: '<repl>' }).plan, reg));
         } catch (e) {
           print(e instanceof FlumeError ? renderDiagnostic(e.diagnostic, arg, '<repl>') : String(e));
         }

@@ -19,6 +19,8 @@ export type Expr =
   | FieldExpr
   | UnaryExpr
   | BinaryExpr
+  | ConditionalExpr
+  | CoalesceExpr
   | CallExpr
   | IndexExpr
   | PipelineExpr;
@@ -96,6 +98,23 @@ export type BinaryOp =
 export interface BinaryExpr {
   kind: 'binary';
   op: BinaryOp;
+  left: Expr;
+  right: Expr;
+  span: Span;
+}
+
+/** `test ? then : otherwise`: only the taken branch is evaluated. */
+export interface ConditionalExpr {
+  kind: 'conditional';
+  test: Expr;
+  then: Expr;
+  otherwise: Expr;
+  span: Span;
+}
+
+/** `left ?? right`: `left` unless it is null or missing (then `right`, evaluated only then). */
+export interface CoalesceExpr {
+  kind: 'coalesce';
   left: Expr;
   right: Expr;
   span: Span;

@@ -81,24 +81,43 @@ export function renderDiagnostic(d: Diagnostic, source?: string, file = '<progra
   return lines.join('\n');
 }
 
-/** Damerau-free Levenshtein distance, for "did you mean". */
-function distance(a: string, b: string): number {
+/**
+ * Edit distance with adjacent transpositions counting one edit (optimal
+ * string alignment), for "did you mean": `fromat` is one edit from `format`.
+ */
+export function distance(a: string, b: string): number {
   const m = a.length;
   const n = b.length;
+  let before: number[] = [];
   let prev = Array.from({ length: n + 1 }, (_, j) => j);
   for (let i = 1; i <= m; i++) {
     const cur = [i];
     for (let j = 1; j <= n; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
+      let d = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, before[j - 2]! + 1);
+      cur[j] = d;
     }
+    before = prev;
     prev = cur;
   }
   return prev[n]!;
 }
 
+/** Names other tools use for what flume calls otherwise: suggested whatever their spelling distance. */
+const SYNONYMS: Record<string, string> = {
+  ndjson: 'jsonl',
+  ldjson: 'jsonl',
+  jsonlines: 'jsonl',
+  'json-lines': 'jsonl',
+  json_lines: 'jsonl',
+};
+
 /** The closest candidate within a reasonable edit distance, or undefined. */
-export function closest(name: string, candidates: Iterable<string>): string | undefined {
+export function closest(name: string, candidatesIn: Iterable<string>): string | undefined {
+  const candidates = [...candidatesIn];
+  const synonym = SYNONYMS[name.toLowerCase()];
+  if (synonym !== undefined && candidates.includes(synonym)) return synonym;
   let best: string | undefined;
   let bestD = Infinity;
   const lower = name.toLowerCase();

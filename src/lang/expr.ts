@@ -18,8 +18,8 @@ import type { BinaryExpr, CallExpr, DurationExpr, Expr } from './ast.js';
 import { compileError, didYouMean } from './diagnostics.js';
 import { builtinFunctions, compareValues, display, functionsByName, kindOf, truthyValue, valuesEqual } from './functions.js';
 import { getPath, TimeValue, type Point } from '../runtime/point.js';
-import type { Duration } from '../runtime/component.js';
-import { addDuration, formatTime, parseDuration } from '../runtime/time.js';
+import type { Duration, TypeMismatchStat } from '../runtime/component.js';
+import { addDuration, fastParseIso, formatTime, parseDuration, parseMoment } from '../runtime/time.js';
 
 export { compareValues, valuesEqual } from './functions.js';
 
@@ -30,6 +30,8 @@ export interface ExprEnv {
   now: number;
   /** Consulted first for every call (put/reduce substitute reducers here). */
   onCall?: (call: CallExpr) => CompiledFn | undefined;
+  /** The stage's type-mismatch counters (SPEC §12.1); operators add theirs here. Unset: nothing is counted. */
+  mismatches?: TypeMismatchStat[];
 }
 
 /** §11.20: null, missing, false, 0, NaN and '' are false; everything else, `[]` and `{}` too, is true. */
@@ -173,7 +175,10 @@ function isConstant(e: Expr): boolean {
     case 'unary':
       return isConstant(e.arg);
     case 'binary':
+    case 'coalesce':
       return isConstant(e.left) && isConstant(e.right);
+    case 'conditional':
+      return isConstant(e.test) && isConstant(e.then) && isConstant(e.otherwise);
     case 'index':
       return isConstant(e.target) && isConstant(e.index);
     default:
@@ -237,6 +242,21 @@ export function compileExpr(e: Expr, env: ExprEnv): CompiledFn {
     }
     case 'binary':
       return folded(e, compileBinary(e, env));
+    case 'conditional': {
+      // Both branches compile (their errors are errors), but only the taken one runs.
+      const test = compileExpr(e.test, env);
+      const then = compileExpr(e.then, env);
+      const otherwise = compileExpr(e.otherwise, env);
+      return folded(e, (p) => (truthyValue(test(p)) ? then(p) : otherwise(p)));
+    }
+    case 'coalesce': {
+      const left = compileExpr(e.left, env);
+      const right = compileExpr(e.right, env);
+      return folded(e, (p) => {
+        const v = left(p);
+        return v === null || v === undefined ? right(p) : v;
+      });
+    }
     case 'call':
       return compileCall(e, env);
     case 'pipeline':
@@ -251,58 +271,169 @@ const ORDER: Record<'<' | '<=' | '>' | '>=', (c: number) => boolean> = {
   '>=': (c) => c >= 0,
 };
 
+// ---------------------------------------------------------------------------
+// Type mismatches (SPEC §12.1) and moment strings (§12.2)
+
+type Note = (a: unknown, b: unknown) => void;
+
+/** A string and a number, or a time and a present non-time: the operands §12.1 counts. */
+function isMismatch(a: unknown, b: unknown): boolean {
+  const ta = typeof a;
+  const tb = typeof b;
+  if ((ta === 'string' && tb === 'number') || (ta === 'number' && tb === 'string')) return true;
+  const at = a instanceof TimeValue;
+  if (at === b instanceof TimeValue) return false;
+  const other = at ? b : a;
+  return other !== null && other !== undefined;
+}
+
+function fieldText(e: Expr): string | undefined {
+  if (e.kind !== 'field' || e.path.length === 0) return undefined;
+  return e.path.map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? k : `.${k}`)).join('');
+}
+
+/**
+ * The counter of one operator, made at compile time: called only on the
+ * mismatch branch, so operands of the right types cost nothing more.
+ */
+function mismatchNote(e: BinaryExpr, env: ExprEnv, what: TypeMismatchStat['what'], result: string): Note | undefined {
+  const list = env.mismatches;
+  if (list === undefined) return undefined;
+  const leftField = fieldText(e.left);
+  const rightField = fieldText(e.right);
+  const byKinds = new Map<string, TypeMismatchStat>();
+  return (a, b) => {
+    if (!isMismatch(a, b)) return;
+    const left = kindOf(a);
+    const right = kindOf(b);
+    const key = `${left} ${right}`;
+    let stat = byKinds.get(key);
+    if (stat === undefined) {
+      stat = { what, op: e.op, left, right, leftField, rightField, result, count: 0 };
+      byKinds.set(key, stat);
+      list.push(stat);
+    }
+    stat.count++;
+  };
+}
+
+const momentCache = new Map<string, number | null>();
+
+/** A string that parses as a moment (§11.14), in epoch ms; null when it does not. */
+function momentOf(s: string, now: number): number | null {
+  const fast = fastParseIso(s);
+  if (fast === fast) return fast;
+  let ms = momentCache.get(s);
+  if (ms === undefined) {
+    ms = parseMoment(s, { now }) ?? null;
+    if (momentCache.size > 1000) momentCache.clear();
+    momentCache.set(s, ms);
+  }
+  return ms;
+}
+
+/** §12.2: a time and a moment string compare as times; other pairs as §11.6 says. */
+function compareWithMoments(a: unknown, b: unknown, now: number): number | undefined {
+  if (a instanceof TimeValue && typeof b === 'string') {
+    const ms = momentOf(b, now);
+    return ms === null ? undefined : Math.sign(a.ms - ms);
+  }
+  if (b instanceof TimeValue && typeof a === 'string') {
+    const ms = momentOf(a, now);
+    return ms === null ? undefined : Math.sign(ms - b.ms);
+  }
+  return compareValues(a, b);
+}
+
+function equalWithMoments(a: unknown, b: unknown, now: number): boolean {
+  if ((a instanceof TimeValue && typeof b === 'string') || (b instanceof TimeValue && typeof a === 'string')) return compareWithMoments(a, b, now) === 0;
+  return valuesEqual(a, b);
+}
+
+/** `x == 'ok'`, `x != 5`: a scalar literal equals only itself, no deep comparison needed. */
+function compileScalarEquality(l: CompiledFn, c: string | number, negate: boolean, note: Note | undefined, now: number): CompiledFn {
+  const moment = typeof c === 'string' ? momentOf(c, now) : null;
+  return (p) => {
+    const v = l(p);
+    if (v === c) return !negate;
+    if (typeof v === typeof c || v === undefined || v === null) return negate;
+    if (moment !== null && v instanceof TimeValue) return (v.ms === moment) !== negate;
+    note?.(v, c);
+    return negate;
+  };
+}
+
+/** The common `value > 5` skips the generic comparison; anything but a number is false. */
+function compileNumberOrder(l: CompiledFn, op: '<' | '<=' | '>' | '>=', c: number, note: Note | undefined): CompiledFn {
+  const miss = (v: unknown): false => {
+    note?.(v, c);
+    return false;
+  };
+  switch (op) {
+    case '<':
+      return (p) => {
+        const v = l(p);
+        return typeof v === 'number' ? v < c : miss(v);
+      };
+    case '<=':
+      return (p) => {
+        const v = l(p);
+        return typeof v === 'number' ? v <= c : miss(v);
+      };
+    case '>':
+      return (p) => {
+        const v = l(p);
+        return typeof v === 'number' ? v > c : miss(v);
+      };
+    case '>=':
+      return (p) => {
+        const v = l(p);
+        return typeof v === 'number' ? v >= c : miss(v);
+      };
+  }
+}
+
 function compileBinary(e: BinaryExpr, env: ExprEnv): CompiledFn {
   const calendar = calendarArithmetic(e, env);
   if (calendar) return calendar;
   const l = compileExpr(e.left, env);
   const r = compileExpr(e.right, env);
   const constRight = e.right.kind === 'literal' ? e.right.value : undefined;
+  const now = env.now;
   switch (e.op) {
     case 'or':
       return (p) => truthyValue(l(p)) || truthyValue(r(p));
     case 'and':
       return (p) => truthyValue(l(p)) && truthyValue(r(p));
     case '==':
-      // `status == 'ok'`: a scalar literal equals only itself, no deep comparison needed.
-      if (typeof constRight === 'number' || typeof constRight === 'string') return (p) => l(p) === constRight;
-      return (p) => valuesEqual(l(p), r(p));
-    case '!=':
-      if (typeof constRight === 'number' || typeof constRight === 'string') return (p) => l(p) !== constRight;
-      return (p) => !valuesEqual(l(p), r(p));
+    case '!=': {
+      const negate = e.op === '!=';
+      const note = mismatchNote(e, env, 'comparison', negate ? 'true' : 'false');
+      if (typeof constRight === 'number' || typeof constRight === 'string') return compileScalarEquality(l, constRight, negate, note, now);
+      return (p) => {
+        const a = l(p);
+        const b = r(p);
+        const eq = equalWithMoments(a, b, now);
+        if (!eq && note !== undefined) note(a, b);
+        return eq !== negate;
+      };
+    }
     case '<':
     case '<=':
     case '>':
     case '>=': {
-      if (typeof constRight === 'number') {
-        const c = constRight;
-        // The common `value > 5` skips the generic comparison.
-        switch (e.op) {
-          case '<':
-            return (p) => {
-              const v = l(p);
-              return typeof v === 'number' && v < c;
-            };
-          case '<=':
-            return (p) => {
-              const v = l(p);
-              return typeof v === 'number' && v <= c;
-            };
-          case '>':
-            return (p) => {
-              const v = l(p);
-              return typeof v === 'number' && v > c;
-            };
-          case '>=':
-            return (p) => {
-              const v = l(p);
-              return typeof v === 'number' && v >= c;
-            };
-        }
-      }
+      const note = mismatchNote(e, env, 'comparison', 'false');
+      if (typeof constRight === 'number') return compileNumberOrder(l, e.op, constRight, note);
       const test = ORDER[e.op];
       return (p) => {
-        const c = compareValues(l(p), r(p));
-        return c !== undefined && test(c);
+        const a = l(p);
+        const b = r(p);
+        const c = compareWithMoments(a, b, now);
+        if (c === undefined) {
+          note?.(a, b);
+          return false;
+        }
+        return test(c);
       };
     }
     case 'in':
@@ -331,15 +462,24 @@ function compileBinary(e: BinaryExpr, env: ExprEnv): CompiledFn {
     }
     default: {
       const op = e.op;
+      const note = mismatchNote(e, env, 'arithmetic', 'null');
+      const slow =
+        note === undefined
+          ? (a: unknown, b: unknown) => arith(op, a, b)
+          : (a: unknown, b: unknown) => {
+              const v = arith(op, a, b);
+              if (v === null) note(a, b);
+              return v;
+            };
       if (op === '+' || op === '-' || op === '*') {
         return (p) => {
           const a = l(p);
           const b = r(p);
           if (typeof a === 'number' && typeof b === 'number') return op === '+' ? a + b : op === '-' ? a - b : a * b;
-          return arith(op, a, b);
+          return slow(a, b);
         };
       }
-      return (p) => arith(op, l(p), r(p));
+      return (p) => slow(l(p), r(p));
     }
   }
 }
@@ -672,7 +812,10 @@ function isPlainConstant(e: Expr): boolean {
     case 'unary':
       return isPlainConstant(e.arg);
     case 'binary':
+    case 'coalesce':
       return isPlainConstant(e.left) && isPlainConstant(e.right);
+    case 'conditional':
+      return isPlainConstant(e.test) && isPlainConstant(e.then) && isPlainConstant(e.otherwise);
     case 'index':
       return isPlainConstant(e.target) && isPlainConstant(e.index);
     default:
@@ -714,12 +857,44 @@ export function constantValue(e: Expr): { ok: true; value: unknown } | { ok: fal
     }
     case 'unary':
     case 'binary':
+    case 'conditional':
+    case 'coalesce':
     case 'index':
       if (!isPlainConstant(e)) return { ok: false };
       return { ok: true, value: compileExpr(e, { now: 0 })(EMPTY) };
     default:
       return { ok: false };
   }
+}
+
+/**
+ * The dotted field paths an expression reads (up to its first list index),
+ * for the report of names that never appeared (SPEC §12.7). Walks every
+ * nested node, so new expression kinds need no change here.
+ */
+export function fieldsRead(e: Expr): string[] {
+  const out = new Set<string>();
+  const visit = (v: unknown): void => {
+    if (Array.isArray(v)) {
+      for (const x of v) visit(x);
+      return;
+    }
+    if (v === null || typeof v !== 'object') return;
+    const node = v as { kind?: unknown; path?: unknown };
+    if (node.kind === 'pipeline') return;
+    if (node.kind === 'field' && Array.isArray(node.path)) {
+      const names: string[] = [];
+      for (const k of node.path) {
+        if (typeof k !== 'string') break;
+        names.push(k);
+      }
+      if (names.length > 0) out.add(names.join('.'));
+      return;
+    }
+    for (const [k, x] of Object.entries(v)) if (k !== 'span' && k !== 'nameSpan') visit(x);
+  };
+  visit(e);
+  return [...out];
 }
 
 /** A field name from `a.b` (dotted) or `'a.b'`, for options that name fields; else undefined. */

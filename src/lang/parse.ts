@@ -10,7 +10,7 @@ import * as T from './tokens.js';
 import { toExpr, toPipelines } from './visitor.js';
 
 /** Rules whose "no viable alternative" means an expression was expected. */
-const EXPRESSION_RULES = new Set(['expression', 'andExpr', 'notExpr', 'comparison', 'additive', 'multiplicative', 'unary', 'postfix', 'primary']);
+const EXPRESSION_RULES = new Set(['expression', 'orExpr', 'coalesce', 'andExpr', 'notExpr', 'comparison', 'additive', 'multiplicative', 'unary', 'postfix', 'primary']);
 
 /**
  * What may follow where a closing bracket was expected: chevrotain only names
@@ -124,6 +124,7 @@ function expectedHint(e: IRecognitionException, inExpression: boolean, afterComm
     // After a trailing comma another comma is never the fix: ask for an item (below).
     const closer = tt && !afterComma ? CLOSERS[rule]?.[tt.name] : undefined;
     if (closer) return `expected ${closer}`;
+    if (tt === T.Colon && rule === 'expression') return 'expected `:` (a conditional is `cond ? then : otherwise`)';
     if (label !== undefined && !(afterComma && CLOSERS[rule])) return `expected ${label}`;
   }
   if (EXPRESSION_RULES.has(rule)) return 'expected an expression';
@@ -213,7 +214,9 @@ export function parseExpression(text: string): Expr {
 
 /**
  * True when the REPL should read another line: a bracket still open, a string
- * still open on the last line, or a trailing `|`. A string left open on an
+ * still open on the last line, or a trailing `|`. (Expressions only stand
+ * inside brackets, so a `cond ? a :` split over lines continues by the
+ * bracket rule.) A string left open on an
  * earlier line can no longer be closed (strings are single-line), so that is
  * an error for the parser to report, not a reason to wait.
  */

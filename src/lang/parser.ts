@@ -85,7 +85,18 @@ export class FlumeParser extends CstParser {
     });
   });
 
+  /** `cond ? a : b`: looser than `or`, right-associative (the branches are whole expressions). */
   expression = this.RULE('expression', () => {
+    this.SUBRULE(this.orExpr);
+    this.OPTION(() => {
+      this.CONSUME(T.Question);
+      this.SUBRULE(this.expression, { LABEL: 'then' });
+      this.CONSUME(T.Colon);
+      this.SUBRULE2(this.expression, { LABEL: 'otherwise' });
+    });
+  });
+
+  orExpr = this.RULE('orExpr', () => {
     this.SUBRULE(this.andExpr);
     this.MANY(() => {
       this.CONSUME(T.OrOp);
@@ -114,7 +125,7 @@ export class FlumeParser extends CstParser {
   });
 
   comparison = this.RULE('comparison', () => {
-    this.SUBRULE(this.additive);
+    this.SUBRULE(this.coalesce);
     this.OPTION(() => {
       this.OR([
         { ALT: () => this.CONSUME(T.CompareOp, { LABEL: 'op' }) },
@@ -126,6 +137,15 @@ export class FlumeParser extends CstParser {
           },
         },
       ]);
+      this.SUBRULE2(this.coalesce);
+    });
+  });
+
+  /** `a ?? b`: tighter than comparisons, looser than arithmetic (Kotlin's elvis). */
+  coalesce = this.RULE('coalesce', () => {
+    this.SUBRULE(this.additive);
+    this.MANY(() => {
+      this.CONSUME(T.Coalesce);
       this.SUBRULE2(this.additive);
     });
   });

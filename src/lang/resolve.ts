@@ -5,10 +5,10 @@
  */
 import type { Arg, Expr, Pipeline, Program, Span, Stage, StageCall } from './ast.js';
 import { compileError, didYouMean, FlumeError, locate } from './diagnostics.js';
-import type { OptionSchema, OptionSpec } from '../runtime/component.js';
+import type { CompiledExpr, OptionSchema, OptionSpec, TypeMismatchStat } from '../runtime/component.js';
 import type { CompileServices, NamedArg, Place, StageDef } from '../runtime/defs.js';
 import { parseDuration, parseMoment } from '../runtime/time.js';
-import { constantValue, fieldPathOf } from './expr.js';
+import { constantValue, fieldPathOf, fieldsRead } from './expr.js';
 import { parseExpression, parseProgram } from './parse.js';
 
 /** A pipeline fragment made by the builder API or an rc alias. */
@@ -60,6 +60,8 @@ export interface PlanNode {
   absorbedBy?: PlanNode;
   /** Set on a source whose sink writes its records' text again (text reuse): the fields set in between. */
   textReuse?: readonly string[];
+  /** Type mismatches its expression options count while running (SPEC §12.1). */
+  mismatches: TypeMismatchStat[];
 }
 
 export interface Plan {
@@ -84,6 +86,8 @@ export function resolveProgram(program: Program, reg: Resolvable, options: Resol
 class Resolver {
   private readonly nodes: PlanNode[] = [];
   private nextId = 0;
+  /** The counters of the stage whose options are being bound (its node takes them). */
+  private mismatches: TypeMismatchStat[] = [];
   private aliasDepth = 0;
 
   constructor(
@@ -293,7 +297,8 @@ class Resolver {
   }
 
   private addNode(def: StageDef, opts: Record<string, unknown>, span: Span): PlanNode {
-    const node: PlanNode = { id: this.nextId++, def, opts, span, source: this.program.source, successors: [], predecessors: [] };
+    const node: PlanNode = { id: this.nextId++, def, opts, span, source: this.program.source, successors: [], predecessors: [], mismatches: this.mismatches };
+    this.mismatches = [];
     this.nodes.push(node);
     return node;
   }
@@ -312,8 +317,10 @@ class Resolver {
       throw compileError('bad-argument', 'positional argument after a keyword argument', bad.span);
     }
     if (def.optionsFor) {
-      const firstName = positionalNames[0];
-      const firstArg = positional[0] ?? keyword.find((k) => k.name === firstName);
+      // The option that picks the schema: the first positional one, unless the stage names another (parse: `format`).
+      const firstName = (def.kind === 'proc' ? def.optionsFrom : undefined) ?? positionalNames[0];
+      const at = firstName === undefined ? -1 : positionalNames.indexOf(firstName);
+      const firstArg = (at >= 0 ? positional[at] : undefined) ?? keyword.find((k) => k.name === firstName);
       const first = firstArg ? constantValue(firstArg.value) : { ok: false as const };
       const r = def.optionsFor(first.ok ? first.value : undefined, this.reg.services);
       if ('error' in r) throw compileError('bad-option', r.error, firstArg?.value.span ?? stage.nameSpan, r.hints);
@@ -338,10 +345,13 @@ class Resolver {
       if (rest.length > 0 || opts[def.rest] === undefined) opts[def.rest] = rest;
     }
     for (const arg of keyword) {
-      const name = arg.name!;
+      const name = optionNamed(schema, arg.name!);
       const spec = schema[name];
       if (spec && !(def.rest === name && rest.length > 0)) {
-        if (given.has(name)) throw compileError('duplicate-option', `option \`${name}\` given twice`, arg.nameSpan ?? arg.span);
+        if (given.has(name)) {
+          const how = name === arg.name ? '' : ` (\`${arg.name}\` is another name for it)`;
+          throw compileError('duplicate-option', `option \`${name}\` given twice${how}`, arg.nameSpan ?? arg.span);
+        }
         opts[name] = this.convert(name, spec, arg.value, stage);
         given.add(name);
       } else if (def.named) {
@@ -387,11 +397,21 @@ class Resolver {
     }
     switch (spec.type) {
       case 'expr': {
-        if (value.kind === 'literal' && typeof value.value === 'string') {
-          const parsed = reparse(value.value, value.span);
-          return this.reg.services.compileExpr(parsed);
-        }
-        return this.reg.services.compileExpr(value);
+        const quoted = value.kind === 'literal' && typeof value.value === 'string';
+        const expr = quoted ? reparse(value.value as string, value.span) : value;
+        const fn: CompiledExpr = this.reg.services.compileExpr(expr, this.mismatches);
+        fn.text = quoted ? (value.value as string) : this.program.source.slice(value.span.start, value.span.end);
+        fn.fields = fieldsRead(expr);
+        return fn;
+      }
+      case 'ast':
+        return value.kind === 'literal' && typeof value.value === 'string' ? reparse(value.value, value.span) : value;
+      case 'exprs': {
+        const items = value.kind === 'list' ? value.items : [value];
+        return items.map((item) => {
+          const text = item.kind === 'literal' && typeof item.value === 'string' ? item.value : this.program.source.slice(item.span.start, item.span.end);
+          return { eval: this.convert(name, { ...spec, type: 'expr' }, item, stage) as CompiledExpr, text };
+        });
       }
       case 'field': {
         const f = fieldPathOf(value);
@@ -417,7 +437,7 @@ class Resolver {
         if (!d) throw bad(`is not a valid duration: ${JSON.stringify(text)}`);
         if (name === 'align') return d;
         // How late or how far apart may be zero, never negative; every other duration is a length.
-        const zeroOk = name.startsWith('late') || name === 'within';
+        const zeroOk = spec.allowZero === true || name.startsWith('late') || name === 'within';
         if (d.ms < 0 || d.months < 0) throw bad(`must not be negative: ${JSON.stringify(text)}`);
         if (!zeroOk && d.ms === 0 && d.months === 0) throw bad(`is not a valid duration: ${JSON.stringify(text)}`);
         return d;
@@ -549,3 +569,10 @@ function respanExpr(e: Expr, offset: number): Expr {
 }
 
 export type { Arg };
+
+/** The option a keyword names: itself, or the option listing it among its aliases (an older name). */
+function optionNamed(schema: OptionSchema, name: string): string {
+  if (schema[name] !== undefined) return name;
+  for (const [canonical, spec] of Object.entries(schema)) if (spec.aliases?.includes(name)) return canonical;
+  return name;
+}

@@ -47,6 +47,8 @@ export const LBrace = createToken({ name: 'LBrace', pattern: /{/, label: '`{`' }
 export const RBrace = createToken({ name: 'RBrace', pattern: /}/, label: '`}`' });
 export const Dot = createToken({ name: 'Dot', pattern: /\./, label: '`.`' });
 export const Colon = createToken({ name: 'Colon', pattern: /:/, label: '`:`' });
+export const Coalesce = createToken({ name: 'Coalesce', pattern: /\?\?/, label: '`??`' });
+export const Question = createToken({ name: 'Question', pattern: /\?/, label: '`?`' });
 export const Plus = createToken({ name: 'Plus', pattern: /\+/, label: '`+`' });
 export const Minus = createToken({ name: 'Minus', pattern: /-/, label: '`-`' });
 export const Star = createToken({ name: 'Star', pattern: /\*/, label: '`*`' });
@@ -118,6 +120,8 @@ export const allTokens: TokenType[] = [
   RBrace,
   Dot,
   Colon,
+  Coalesce,
+  Question,
   Plus,
   Minus,
   Star,

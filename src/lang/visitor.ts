@@ -128,6 +128,15 @@ function dispatch(rule: string): (n: CstNode) => Expr {
 }
 
 export function toExpr(n: CstNode): Expr {
+  const test = toOr(node(n, 'orExpr')!);
+  const then = node(n, 'then');
+  const otherwise = node(n, 'otherwise');
+  if (!then || !otherwise) return test;
+  const e = toExpr(otherwise);
+  return { kind: 'conditional', test, then: toExpr(then), otherwise: e, span: join(test.span, e.span) };
+}
+
+function toOr(n: CstNode): Expr {
   return binaryChain(n, 'andExpr', 'OrOp', () => 'or');
 }
 
@@ -147,11 +156,21 @@ function toNot(n: CstNode): Expr {
 const COMPARE: Record<string, BinaryOp> = { '==': '==', '!=': '!=', '<': '<', '<=': '<=', '>': '>', '>=': '>=', '=~': '=~', '!~': '!~', in: 'in' };
 
 function toComparison(n: CstNode): Expr {
-  const sides = nodes(n, 'additive').map(toAdditive);
+  const sides = nodes(n, 'coalesce').map(toCoalesce);
   const op = token(n, 'op');
   if (!op) return sides[0]!;
   const name: BinaryOp = token(n, 'notIn') ? 'not in' : COMPARE[op.image]!;
   return { kind: 'binary', op: name, left: sides[0]!, right: sides[1]!, span: join(sides[0]!.span, sides[1]!.span) };
+}
+
+function toCoalesce(n: CstNode): Expr {
+  const operands = nodes(n, 'additive').map(toAdditive);
+  let left = operands[0]!;
+  for (let i = 1; i < operands.length; i++) {
+    const right = operands[i]!;
+    left = { kind: 'coalesce', left, right, span: join(left.span, right.span) };
+  }
+  return left;
 }
 
 function toAdditive(n: CstNode): Expr {

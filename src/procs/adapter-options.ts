@@ -13,7 +13,12 @@ import { parseDuration } from '../runtime/time.js';
 
 export const commonReadOptions: OptionSchema = {
   time: { type: 'field', default: 'time', nullable: true, doc: 'field holding the timestamp, parsed and moved to `time`; null keeps points timeless' },
-  time_unit: { type: 'string', default: 's', choices: ['s', 'ms'], doc: 'unit of numeric (epoch) timestamps' },
+  time_unit: {
+    type: 'string',
+    default: 'auto',
+    choices: ['auto', 's', 'ms', 'us', 'ns'],
+    doc: "unit of numeric (epoch) timestamps: 'auto' (the default) decides by magnitude (below 1e11 seconds, below 1e14 milliseconds, below 1e17 microseconds, else nanoseconds); 's', 'ms', 'us' or 'ns' forces one.",
+  },
   from: { type: 'moment', nullable: true, doc: 'drop points before this moment (pushed down where the backend can)' },
   to: { type: 'moment', nullable: true, doc: 'drop points at or after this moment (pushed down where the backend can)' },
 };
@@ -165,12 +170,16 @@ export function adapterPlaces(side: 'read' | 'write', opts: Record<string, unkno
   const places: Place[] = [];
   for (const [k, spec] of entries) {
     const v = opts[k];
-    if (spec.destination === undefined || typeof v !== 'string') continue;
     if (spec.destination === 'path') {
-      if (v === '-' || v === '') continue;
-      places.push({ label: `file ${v}`, key: `${name} ${k} ${pathKey(v)}` });
+      // stdio reads a list of files too (merged by time).
+      const files = Array.isArray(v) ? v : [v];
+      for (const f of files) {
+        if (typeof f !== 'string' || f === '-' || f === '') continue;
+        places.push({ label: `file ${f}`, key: `${name} ${k} ${pathKey(f)}` });
+      }
       continue;
     }
+    if (spec.destination === undefined || typeof v !== 'string') continue;
     const prefix = `${name} ${where} ${k} `;
     const values = side === 'read' ? v.split(',').map((s) => s.trim()) : [v];
     for (const one of values) {

@@ -5,7 +5,7 @@
  * the slots' current results.
  */
 import type { CallExpr, Expr } from '../lang/ast.js';
-import { compileError, didYouMean, FlumeError } from '../lang/diagnostics.js';
+import { compileError, didYouMean, distance, FlumeError } from '../lang/diagnostics.js';
 import { compileValue, constantValue, fieldPathOf, type CompiledFn } from '../lang/expr.js';
 import { builtinFunctions } from '../lang/functions.js';
 import type { CreateContext, NamedArg } from '../runtime/defs.js';
@@ -21,17 +21,36 @@ export interface Slot {
   make: () => ReducerState;
   /** For merge=true: the field holding this slot's partial state. */
   field: string;
+  /**
+   * put only: the call sits in a branch of `?:` or the right of `??`, so the
+   * slot is fed when that branch is evaluated (`ok ? count() : null` counts
+   * the ok points), not before the assignment like the others.
+   */
+  lazy: boolean;
 }
+
+/** Where a lazy slot feeds: put sets it to the current group's states and point time before each point. */
+export interface FeedContext {
+  states: ReducerState[];
+  t: number | undefined;
+  /** put over=: the value given to each slot for this point (NOT_FED for a lazy slot left alone). */
+  vals: unknown[] | undefined;
+}
+
+/** In put's over= window: a lazy slot that this point did not feed (nothing to retract). */
+export const NOT_FED: unique symbol = Symbol('flume.notFed');
 
 export interface Assignment {
   name: string;
   path: string[];
   /** Evaluate with `results` filled for the slots. */
   value: CompiledFn;
-  /** Slots used by this assignment (put updates them just before evaluating it). */
+  /** Slots used by this assignment (put updates them just before evaluating it; lazy ones are not listed). */
   slots: number[];
   /** A plain constant (no reducers, no point access). */
   constant: boolean;
+  /** Reads no point field: exactly one reducer call (`n=count()`) or a literal that is not a string (strings may be templates). */
+  pointFree: boolean;
 }
 
 export interface Aggregation {
@@ -39,6 +58,8 @@ export interface Aggregation {
   assignments: Assignment[];
   /** Current results, index = slot; assignments read from it. */
   results: unknown[];
+  /** Set by put before evaluating a point's assignments, for lazy slots. */
+  current: FeedContext;
 }
 
 function arityOf(def: ReducerDef): [number, number] {
@@ -47,12 +68,32 @@ function arityOf(def: ReducerDef): [number, number] {
   return [required, total];
 }
 
-export function compileAggregation(named: readonly NamedArg[], ctx: CreateContext, stageName: string): Aggregation {
+/**
+ * `reduce(n=count(), evry='1m')` adds a field `evry` rather than windowing: a
+ * constant output whose name is one edit away from an option of the stage
+ * gets a did-you-mean warning (the run goes on: the field may be meant).
+ */
+function warnOptionLookalike(name: string, options: readonly string[], ctx: CreateContext): void {
+  if (name.length < 3 || options.includes(name)) return;
+  const option = options.find((o) => distance(name, o) === 1);
+  if (option !== undefined) ctx.warn('option-lookalike', `\`${name}=\` sets a field \`${name}\`; did you mean the option \`${option}\`?`);
+}
+
+/**
+ * `stageName` 'put' feeds reducers in conditional branches lazily (only when
+ * taken); reduce feeds every reducer with every point and evaluates the
+ * expression, branches included, once per result. `options` are the stage's
+ * option names, for the did-you-mean warning.
+ */
+export function compileAggregation(named: readonly NamedArg[], ctx: CreateContext, stageName: string, options: readonly string[]): Aggregation {
   const slots: Slot[] = [];
   const results: unknown[] = [];
   const assignments: Assignment[] = [];
+  const current: FeedContext = { states: [], t: undefined, vals: undefined };
   for (const arg of named) {
     const used: number[] = [];
+    let wholeIsReducer = false;
+    const branched = stageName === 'put' ? callsInBranches(arg.value as Expr, false, new Set()) : undefined;
     const onCall = (call: CallExpr): CompiledFn | undefined => {
       const def = ctx.services.reducer(call.name) as ReducerDef | undefined;
       if (!def) return undefined;
@@ -66,15 +107,24 @@ export function compileAggregation(named: readonly NamedArg[], ctx: CreateContex
         ]);
       }
       const slotIndex = slots.length;
-      slots.push(makeSlot(def, call, ctx, arg.name));
+      const slot = makeSlot(def, call, ctx, arg.name, branched?.has(call) === true);
+      slots.push(slot);
       results.push(def.empty);
+      if (slot.lazy) {
+        const feed = lazyFeed(slotIndex, slot, results, current);
+        return (p) => {
+          feed(p);
+          return results[slotIndex];
+        };
+      }
       used.push(slotIndex);
+      if (call === arg.value) wholeIsReducer = true;
       return () => results[slotIndex];
     };
     const expr = arg.value as Expr;
     let value: CompiledFn;
     try {
-      value = compileValue(expr, { now: ctx.now, onCall });
+      value = compileValue(expr, { now: ctx.now, onCall, mismatches: ctx.stats.mismatches });
     } catch (e) {
       // A misspelled reducer: suggest reducers as well as functions.
       if (e instanceof FlumeError && e.diagnostic.code === 'unknown-function') {
@@ -85,13 +135,65 @@ export function compileAggregation(named: readonly NamedArg[], ctx: CreateContex
       throw e;
     }
     const constant = used.length === 0 && constantValue(expr).ok;
-    assignments.push({ name: arg.name, path: splitPath(arg.name), value, slots: used, constant });
+    if (constant) warnOptionLookalike(arg.name, options, ctx);
+    assignments.push({ name: arg.name, path: splitPath(arg.name), value, slots: used, constant, pointFree: wholeIsReducer || (expr.kind === 'literal' && typeof expr.value !== 'string') });
   }
-  void stageName;
-  return { slots, assignments, results };
+  return { slots, assignments, results, current };
 }
 
-function makeSlot(def: ReducerDef, call: CallExpr, ctx: CreateContext, field: string): Slot {
+/** Reducer calls under a branch of `?:` or the right side of `??`, at any depth. */
+function callsInBranches(e: Expr, inBranch: boolean, into: Set<CallExpr>): Set<CallExpr> {
+  switch (e.kind) {
+    case 'call':
+      if (inBranch) into.add(e);
+      for (const a of e.args) callsInBranches(a.value, inBranch, into);
+      break;
+    case 'conditional':
+      callsInBranches(e.test, inBranch, into);
+      callsInBranches(e.then, true, into);
+      callsInBranches(e.otherwise, true, into);
+      break;
+    case 'coalesce':
+      callsInBranches(e.left, inBranch, into);
+      callsInBranches(e.right, true, into);
+      break;
+    case 'binary':
+      callsInBranches(e.left, inBranch, into);
+      callsInBranches(e.right, inBranch, into);
+      break;
+    case 'unary':
+      callsInBranches(e.arg, inBranch, into);
+      break;
+    case 'index':
+      callsInBranches(e.target, inBranch, into);
+      callsInBranches(e.index, inBranch, into);
+      break;
+    case 'list':
+      for (const i of e.items) callsInBranches(i, inBranch, into);
+      break;
+    case 'object':
+      for (const x of e.entries) callsInBranches(x.value, inBranch, into);
+      break;
+    default:
+      break;
+  }
+  return into;
+}
+
+/** Feeds a lazy slot from the point being evaluated, into the states put set as current. */
+function lazyFeed(i: number, s: Slot, results: unknown[], current: FeedContext): (p: Point) => void {
+  const value = s.value;
+  return (p) => {
+    const v = value ? value(p) : undefined;
+    const given = s.needsTime ? [v, current.t] : v;
+    const st = current.states[i]!;
+    st.add(given);
+    if (current.vals) current.vals[i] = given;
+    results[i] = st.result();
+  };
+}
+
+function makeSlot(def: ReducerDef, call: CallExpr, ctx: CreateContext, field: string, lazy: boolean): Slot {
   const consts: unknown[] = [];
   let value: CompiledFn | undefined;
   def.params.forEach((param, i) => {
@@ -102,7 +204,7 @@ function makeSlot(def: ReducerDef, call: CallExpr, ctx: CreateContext, field: st
     }
     if (param.type === 'value') {
       consts.push(undefined);
-      value = valueArg(arg.value, ctx.now);
+      value = valueArg(arg.value, ctx);
       return;
     }
     const c = constantValue(arg.value);
@@ -115,16 +217,17 @@ function makeSlot(def: ReducerDef, call: CallExpr, ctx: CreateContext, field: st
   try {
     factory = def.create(consts, {
       mismatch: (v) => ctx.drop('type-mismatch', `${def.name}: ${JSON.stringify(v)}`),
+      approximate: (message) => ctx.warn('approximate', message),
     });
   } catch (e) {
     throw compileError('bad-reducer', `${def.name}: ${(e as Error).message}`, call.span);
   }
   const needsTime = (def as { needsTime?: boolean }).needsTime === true;
-  return { def, value, needsTime, make: factory, field };
+  return { def, value, needsTime, make: factory, field, lazy };
 }
 
 /** A string literal names a field (`maximum('count')`, §11.21); anything else is an expression. */
-function valueArg(e: Expr, now: number): CompiledFn {
+function valueArg(e: Expr, ctx: CreateContext): CompiledFn {
   if (e.kind === 'literal' && typeof e.value === 'string') {
     const path = splitPath(e.value);
     return path.length === 1 ? (p: Point) => p[path[0]!] : (p: Point) => getPath(p, path);
@@ -134,7 +237,7 @@ function valueArg(e: Expr, now: number): CompiledFn {
     const k = f;
     return (p: Point) => p[k];
   }
-  return compileValue(e, { now });
+  return compileValue(e, { now: ctx.now, mismatches: ctx.stats.mismatches });
 }
 
 /**

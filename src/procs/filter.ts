@@ -24,6 +24,7 @@ export const filter = defineProc({
       output: '{"host":"web1","up":false}',
     },
   ],
+  namesUsed: (opts) => opts.expr.fields ?? [],
   create(opts) {
     const expr = opts['expr'] as CompiledExpr;
     return {

@@ -6,6 +6,7 @@ import { defineProc } from '../runtime/defs.js';
 import type { Batch, Point } from '../runtime/point.js';
 import type { ProcInstance } from '../runtime/component.js';
 import { groupKeyFn } from './aggregate.js';
+import { GroupLimit, groupLimitOption } from './window.js';
 
 export const head = defineProc({
   name: 'head',
@@ -16,6 +17,7 @@ export const head = defineProc({
   options: {
     n: { type: 'integer', min: 0, default: 10, doc: 'how many points (per group)' },
     by: { type: 'fields', default: [], doc: 'count separately per group of these fields' },
+    limit: groupLimitOption,
   },
   positional: ['n'],
   examples: [
@@ -29,7 +31,7 @@ export const head = defineProc({
   create(opts) {
     const n = Math.max(0, opts.n);
     const keyOf = groupKeyFn(opts.by);
-    return keyOf ? new GroupedHead(n, keyOf) : new Head(n);
+    return keyOf ? new GroupedHead(n, keyOf, new GroupLimit('head', opts.limit)) : new Head(n);
   },
 });
 
@@ -54,14 +56,16 @@ class GroupedHead implements ProcInstance {
   constructor(
     private readonly n: number,
     private readonly keyOf: (p: Point) => unknown,
+    private readonly limit: GroupLimit,
   ) {}
   push(batch: Batch, out: Point[]): void {
     for (let i = 0; i < batch.length; i++) {
       const p = batch[i]!;
       const k = this.keyOf(p);
-      const c = this.counts.get(k) ?? 0;
-      if (c < this.n) {
-        this.counts.set(k, c + 1);
+      const c = this.counts.get(k);
+      if (c === undefined) this.limit.check(this.counts.size);
+      if (c === undefined || c < this.n) {
+        this.counts.set(k, (c ?? 0) + 1);
         out.push(p);
       }
     }

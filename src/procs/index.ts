@@ -5,6 +5,7 @@ import { read } from './read.js';
 import { seq } from './seq.js';
 import { filter } from './filter.js';
 import { put } from './put.js';
+import { parse } from './parse.js';
 import { keep } from './keep.js';
 import { remove } from './remove.js';
 import { rename } from './rename.js';
@@ -22,6 +23,9 @@ import { diff } from './diff.js';
 import { pace } from './pace.js';
 import { reorder } from './reorder.js';
 import { merge } from './merge.js';
+import { funnel } from './funnel.js';
+import { alarm } from './alarm.js';
+import { validate } from './validate.js';
 import { write } from './write.js';
 import { chart } from './chart.js';
 import { barchart } from './barchart.js';
@@ -30,8 +34,9 @@ import { timechart } from './timechart.js';
 
 export const procs: readonly StageDef[] = [
   emit, read, seq,
-  filter, put, keep, remove, rename, head, tail, skip, uniq, sort, reduce, split,
-  join, union, intersect, diff, pace, reorder, merge,
+  filter, put, parse, keep, remove, rename, head, tail, skip, uniq, sort, reduce, split,
+  join, union, intersect, diff, pace, reorder, merge, validate,
+  funnel, alarm,
   write,
   chart, barchart, linechart, timechart,
 ];

@@ -25,6 +25,7 @@ export const keep = defineProc({
       output: '{"time":"2016-01-01T00:00:00.000Z","o":{"y":2},"n":null}',
     },
   ],
+  namesUsed: (opts) => opts.fields,
   create(opts) {
     const fields = opts['fields'] as string[];
     if (fields.length === 0) throw compileError('bad-option', '`keep` needs at least one field name', undefined, ['keep(host, cpu)']);

@@ -8,6 +8,7 @@ import { parseDuration, windowEnd, windowStart, addDuration, type Align } from '
 import { pointToJson, setPath, type Point } from '../runtime/point.js';
 import { byValues, pointAdder, compileAggregation, groupKeyFn, newStates, writeBy, type Aggregation } from './aggregate.js';
 import type { ReducerState, ReducerWindow } from './reducers/types.js';
+import { EmptyRuns, GroupLimit, groupLimitOption, SlidingWindow, slidingSpec, type SlidingSpec } from './window.js';
 
 interface Group {
   by: unknown[];
@@ -21,19 +22,9 @@ interface Window {
   groups: Map<unknown, Group>;
 }
 
-/** One point's reducer inputs, kept for sliding windows. */
-interface Entry {
-  t: number;
-  vals: unknown[];
-  p: Point;
-}
-
 interface SlidingGroup {
   by: unknown[];
-  entries: Entry[];
-  added: number;
-  evicted: number;
-  states: ReducerState[];
+  window: SlidingWindow;
 }
 
 const EMPTY_POINT: Point = {};
@@ -48,13 +39,21 @@ export const reduce = defineProc({
     'each result stamped with its window start; empty windows between data are emitted with empty values when ungrouped. ' +
     'With `over`, sliding windows `[e-over, e)` for every `every`-aligned instant `e`, stamped `e-over`. ' +
     'A timeless point in a windowed reduce is dropped and counted (reason `timeless`); a point whose window has closed is dropped and counted (`late`). ' +
-    'With `reset=false` reducers accumulate across windows and every group seen so far is emitted in each window.',
+    'With `reset=false` reducers accumulate across windows (running values); a window emits the groups that had points in it. ' +
+    'A point whose window ended at or before the watermark minus `lateness` is late, even when that window never opened. ' +
+    "With `gap`, session windows: a group's session lasts while its points come less than `gap` apart (by event time; live, by the " +
+    'watermark), and gives one result stamped with its first point; results come in order of those stamps.',
   // Only windows need time order: one result per group at end of stream does not (after a sort too).
-  windowed: (opts) => opts['every'] !== undefined && opts['every'] !== null,
+  windowed: (opts) => (opts['every'] !== undefined && opts['every'] !== null) || (opts['gap'] !== undefined && opts['gap'] !== null),
   named: { doc: 'output field = reducer call, expression of reducers, constant or template' },
   options: {
     every: { type: 'duration', nullable: true, doc: "window length ('1m', '1h', '1d', calendar '1M'/'1y'); none: one result at end of stream" },
     over: { type: 'duration', nullable: true, doc: 'sliding window length; results every `every`, each covering the preceding `over`' },
+    gap: {
+      type: 'duration',
+      nullable: true,
+      doc: "session windows: a group's session ends when none of its points comes for this long; one result per session, stamped with its first point's time",
+    },
     by: { type: 'fields', default: [], doc: 'group by these fields (bare or quoted, nested paths allowed)' },
     reset: { type: 'boolean', default: true, doc: 'false: reducers accumulate across windows (running totals)' },
     align: {
@@ -65,6 +64,7 @@ export const reduce = defineProc({
     lateness: { type: 'duration', default: '0s', doc: 'how long a window stays open after its end for late points (points later still are dropped and counted)' },
     partial: { type: 'boolean', default: false, doc: "emit each reducer's mergeable state instead of its result (first stage of a split aggregation)" },
     merge: { type: 'boolean', default: false, doc: 'combine partial states produced by `partial=true` (same window and group) into final results' },
+    limit: { ...groupLimitOption, doc: 'most groups held at once (per window); one more is a runtime error, never a silent drop' },
   },
   examples: [
     {
@@ -87,7 +87,7 @@ export const reduce = defineProc({
   create(opts, ctx) {
     const named = opts['$named'] as NamedArg[];
     if (named.length === 0) throw compileError('bad-option', 'reduce needs at least one `name=reducer()` argument', undefined, ['reduce(count=count())']);
-    const agg = compileAggregation(named, ctx, 'reduce');
+    const agg = compileAggregation(named, ctx, 'reduce', Object.keys(reduce.options));
     const partial = opts['partial'] === true;
     const merge = opts['merge'] === true;
     if (partial || merge) {
@@ -104,7 +104,12 @@ export const reduce = defineProc({
     const align = parseAlign(opts['align'] as string);
     if (every && every.ms <= 0 && every.months <= 0) throw compileError('bad-option', '`every` must be longer than zero');
     if (over && !every) throw compileError('bad-option', '`over` needs `every` (results are produced every `every`)');
-    const shape: Shape = { agg, by, partial, merge, ctx };
+    const gap = opts.gap;
+    const shape: Shape = { agg, by, partial, merge, ctx, limit: new GroupLimit('reduce', opts.limit) };
+    if (gap) {
+      if (every) throw compileError('bad-option', '`every` and `gap` cannot be combined: `gap` makes session windows, `every` fixed ones');
+      return new Sessions(shape, gap, lateness);
+    }
     if (!every) return new WholeStream(shape);
     if (over) return new Sliding(shape, every, over, align, lateness);
     return new Tumbling(shape, every, align, lateness, opts['reset'] !== false);
@@ -125,6 +130,7 @@ interface Shape {
   partial: boolean;
   merge: boolean;
   ctx: CreateContext;
+  limit: GroupLimit;
 }
 
 /** Shared: feeding a group's states, and writing a result point. */
@@ -135,6 +141,7 @@ abstract class Reducing {
 
   constructor(protected readonly s: Shape) {
     this.keyOf = groupKeyFn(s.by);
+    this.keepLast = !s.agg.assignments.every((a) => a.pointFree);
     const slots = s.agg.slots;
     this.feed = s.merge
       ? (states, p) => {
@@ -163,8 +170,11 @@ abstract class Reducing {
     return out;
   }
 
+  /** Some output field reads the window's last point (a template, an expression of fields): keep it per group. */
+  protected readonly keepLast: boolean;
+
   protected newGroup(p: Point): Group {
-    return { by: byValues(this.s.by, p), states: newStates(this.s.agg.slots), last: p };
+    return { by: byValues(this.s.by, p), states: newStates(this.s.agg.slots), last: this.keepLast ? p : EMPTY_POINT };
   }
 }
 
@@ -187,11 +197,14 @@ class WholeStream extends Reducing {
       const key = keyOf ? keyOf(p) : null;
       if (g === undefined || key !== lastKey) {
         g = this.groups.get(key);
-        if (!g) this.groups.set(key, (g = this.newGroup(p)));
+        if (!g) {
+          this.s.limit.check(this.groups.size);
+          this.groups.set(key, (g = this.newGroup(p)));
+        }
         lastKey = key;
       }
       feed(g.states, p);
-      g.last = p;
+      if (this.keepLast) g.last = p;
     }
     this.first = first;
   }
@@ -220,6 +233,8 @@ class Tumbling extends Reducing {
   /** Ungrouped: the next window start to fill with empty values. */
   private nextEmpty: number | undefined;
   private readonly persistent = new Map<unknown, Group>();
+  /** Ungrouped runs of empty windows across a gap, produced a part at a time. */
+  private readonly runs: EmptyRuns;
 
   constructor(
     s: Shape,
@@ -229,6 +244,7 @@ class Tumbling extends Reducing {
     private readonly reset: boolean,
   ) {
     super(s);
+    this.runs = new EmptyRuns(s.ctx.signal);
     this.align = align === 'first' ? undefined : align;
     this.fast = this.align?.kind === 'epoch' && every.months === 0 ? every.ms : 0;
   }
@@ -242,7 +258,17 @@ class Tumbling extends Reducing {
     return windowStart(t, this.every, this.align);
   }
 
+  more(out: Point[]): boolean {
+    return this.runs.more(out);
+  }
+
   push(batch: Point[], out: Point[]): void {
+    this.runs.begin(out);
+    this.pushPoints(batch, out);
+    this.runs.finish(out);
+  }
+
+  private pushPoints(batch: Point[], out: Point[]): void {
     for (let i = 0; i < batch.length; i++) {
       const p = batch[i]!;
       const t = p.time;
@@ -257,7 +283,8 @@ class Tumbling extends Reducing {
       let w = this.current;
       if (!w || t < w.start || t >= w.end) {
         const start = this.startOf(t);
-        if (start < this.closedBefore) {
+        // Late even when its window never opened (SPEC §12.6): it would close at once, after later windows.
+        if (start < this.closedBefore || (t < this.horizon && this.endOf(start) + this.lateness <= this.horizon)) {
           this.s.ctx.drop('late', pointToJson(p));
           continue;
         }
@@ -267,15 +294,19 @@ class Tumbling extends Reducing {
       const key = this.keyOf ? this.keyOf(p) : null;
       let g = w.groups.get(key);
       if (!g) {
+        this.s.limit.check(w.groups.size);
         if (this.reset) g = this.newGroup(p);
         else {
           g = this.persistent.get(key);
-          if (!g) this.persistent.set(key, (g = this.newGroup(p)));
+          if (!g) {
+            this.s.limit.check(this.persistent.size);
+            this.persistent.set(key, (g = this.newGroup(p)));
+          }
         }
         w.groups.set(key, g);
       }
       this.feed(g.states, p);
-      g.last = p;
+      if (this.keepLast) g.last = p;
     }
   }
 
@@ -295,9 +326,19 @@ class Tumbling extends Reducing {
     return nw;
   }
 
-  private newWindow(start: number): Window {
-    return { start, end: this.fast > 0 ? start + this.fast : windowEnd(start, this.every), groups: new Map() };
+  private endOf(start: number): number {
+    return this.fast > 0 ? start + this.fast : windowEnd(start, this.every);
   }
+
+  private newWindow(start: number): Window {
+    return { start, end: this.endOf(start), groups: new Map() };
+  }
+
+  /** The watermark so far: the largest time seen, or a later watermark from upstream. */
+  private get horizon(): number {
+    return Math.max(this.maxSeen, this.lastWatermark);
+  }
+  private lastWatermark = -Infinity;
 
   /** Emit windows whose end + lateness ≤ watermark (`wm` here is already minus lateness). */
   private closeUpTo(wm: number, out: Point[]): void {
@@ -318,40 +359,48 @@ class Tumbling extends Reducing {
   }
 
   private fillEmpty(before: number, out: Point[]): void {
-    if (this.keyOf || this.nextEmpty === undefined) return;
-    let s = this.nextEmpty;
-    while (s < before) {
-      if (this.reset) out.push(this.result(s, [], undefined, EMPTY_POINT));
-      else {
-        const g = this.persistent.get(null);
-        out.push(this.result(s, [], g?.states, g?.last ?? EMPTY_POINT));
-      }
-      s = this.fast > 0 ? s + this.fast : windowEnd(s, this.every);
-    }
-    this.nextEmpty = s;
+    if (this.keyOf || this.nextEmpty === undefined || this.nextEmpty >= before) return;
+    const step = this.fast > 0 ? (s: number) => s + this.fast : (s: number) => windowEnd(s, this.every);
+    this.runs.emit({ at: this.nextEmpty, before, step, make: this.emptyResult() }, out);
+    this.nextEmpty = before;
+  }
+
+  /** An empty window's result; with reset=false, the running values as they are now (the run may be written later). */
+  private emptyResult(): (at: number) => Point {
+    if (this.reset) return (at) => this.result(at, [], undefined, EMPTY_POINT);
+    const g = this.persistent.get(null);
+    if (!g) return (at) => this.result(at, [], undefined, EMPTY_POINT);
+    const snapshot = this.result(0, [], g.states, g.last);
+    return (at) => withTime(snapshot, at);
   }
 
   private emitWindow(w: Window, out: Point[]): void {
-    const groups = this.reset ? w.groups.values() : this.persistent.values();
+    // With reset=false the window's groups are the persistent ones: running values, only groups with points here.
+    const groups = w.groups.values();
     const window = { start: w.start, end: w.end };
     for (const g of groups) out.push(this.result(w.start, g.by, g.states, g.last, window));
   }
 
   mark(watermark: number, out: Point[]): number {
+    if (watermark > this.lastWatermark) this.lastWatermark = watermark;
     const wm = watermark - this.lateness;
+    this.runs.begin(out);
     if (this.open.length > 0 || this.nextEmpty !== undefined) this.closeUpTo(wm, out);
+    this.runs.finish(out);
     if (this.open.length > 0) return this.open[0]!.start;
     if (this.align === undefined || !Number.isFinite(wm)) return -Infinity;
     return this.startOf(wm);
   }
 
   end(out: Point[]): void {
+    this.runs.begin(out);
     for (const w of this.open) {
       this.fillEmpty(w.start, out);
       this.emitWindow(w, out);
       if (!this.keyOf) this.nextEmpty = w.end;
     }
     this.open.length = 0;
+    this.runs.finish(out);
   }
 }
 
@@ -360,7 +409,9 @@ class Sliding extends Reducing {
   private next: number | undefined;
   private maxSeen = -Infinity;
   private align: Align | undefined;
-  private readonly retractable: boolean;
+  private readonly spec: SlidingSpec;
+  /** Ungrouped runs of empty windows across a gap, produced a part at a time. */
+  private readonly runs: EmptyRuns;
 
   constructor(
     s: Shape,
@@ -371,7 +422,8 @@ class Sliding extends Reducing {
   ) {
     super(s);
     this.align = align === 'first' ? undefined : align;
-    this.retractable = !s.merge && s.agg.slots.every((sl) => sl.def.retractable);
+    this.spec = slidingSpec(s.agg.slots, s.merge);
+    this.runs = new EmptyRuns(s.ctx.signal);
   }
 
   private startOf(t: number): number {
@@ -379,7 +431,17 @@ class Sliding extends Reducing {
     return windowStart(t, this.every, this.align);
   }
 
+  more(out: Point[]): boolean {
+    return this.runs.more(out);
+  }
+
   push(batch: Point[], out: Point[]): void {
+    this.runs.begin(out);
+    this.pushPoints(batch, out);
+    this.runs.finish(out);
+  }
+
+  private pushPoints(batch: Point[], out: Point[]): void {
     const slots = this.s.agg.slots;
     for (const p of batch) {
       const t = p.time;
@@ -388,9 +450,20 @@ class Sliding extends Reducing {
         continue;
       }
       if (this.next === undefined) this.next = windowEnd(this.startOf(t), this.every);
-      else if (t < this.lastEmitted()) {
+      else if (t < this.emitted) {
         this.s.ctx.drop('late', pointToJson(p));
         continue;
+      } else if (t < this.maxSeen) {
+        // Before the first window to come (SPEC §12.6): its first window is still open only while
+        // nothing was emitted and lateness covers it; then results start there, else it is late.
+        const first = windowEnd(this.startOf(t), this.every);
+        if (first < this.next) {
+          if (this.emitted !== -Infinity || first + this.lateness <= this.maxSeen) {
+            this.s.ctx.drop('late', pointToJson(p));
+            continue;
+          }
+          this.next = first;
+        }
       }
       if (t > this.maxSeen) {
         this.maxSeen = t;
@@ -398,92 +471,235 @@ class Sliding extends Reducing {
       }
       const key = this.keyOf ? this.keyOf(p) : null;
       let g = this.groups.get(key);
-      if (!g) this.groups.set(key, (g = { by: byValues(this.s.by, p), entries: [], added: 0, evicted: 0, states: newStates(slots) }));
+      if (!g) {
+        this.s.limit.check(this.groups.size);
+        this.groups.set(key, (g = { by: byValues(this.s.by, p), window: new SlidingWindow(this.spec) }));
+      }
       const vals = slots.map((sl) => {
         if (this.s.merge) return p[sl.field];
         const v = sl.value ? sl.value(p) : undefined;
         return sl.needsTime ? [v, t] : v;
       });
-      insertSorted(g.entries, { t, vals, p }, g.added);
+      g.window.insert({ t, vals, p });
     }
   }
 
   private emitted = -Infinity;
-  private lastEmitted(): number {
-    return this.emitted;
-  }
+  /** The last boundary had no point in any group (a gap may follow: worth looking for one). */
+  private idle = true;
 
   private emitUpTo(wm: number, out: Point[]): void {
-    while (this.next !== undefined && this.next <= wm) this.emitBoundary(out);
+    while (this.next !== undefined && this.next <= wm) {
+      if (this.idle) this.skipIdle(wm, out);
+      if (this.next <= wm) this.emitBoundary(out);
+    }
+  }
+
+  /**
+   * Boundaries whose windows hold no point are skipped in one step (a gap in
+   * the data, or one far-future point): ungrouped, they become a run of
+   * empty results, produced lazily.
+   */
+  private skipIdle(limit: number, out: Point[]): void {
+    let oldest = Infinity;
+    for (const g of this.groups.values()) {
+      const t = g.window.size > 0 ? -Infinity : g.window.oldest;
+      if (t !== undefined && t < oldest) oldest = t;
+    }
+    const e = this.next!;
+    if (oldest < e) return;
+    // The first boundary whose window may hold `oldest` is the one just after it.
+    const to = Math.min(oldest === Infinity ? limit : windowEnd(this.startOf(oldest), this.every), windowEnd(this.startOf(limit), this.every));
+    if (to <= e) return;
+    if (!this.keyOf) {
+      const step = (at: number): number => windowEnd(at, this.every);
+      this.runs.emit({ at: e, before: to, step, make: (at) => this.result(addDuration(at, this.over, -1), [], undefined, EMPTY_POINT) }, out);
+    }
+    this.next = to;
+    // The last boundary skipped: a point before it is late.
+    this.emitted = this.startOf(to - 1);
   }
 
   private emitBoundary(out: Point[]): void {
     const e = this.next!;
     const from = addDuration(e, this.over, -1);
     let any = false;
-    for (const g of this.groups.values()) {
-      this.advance(g, e, from);
-      if (g.added > g.evicted) {
+    for (const [key, g] of this.groups) {
+      const w = g.window;
+      w.advance(e, from, true);
+      if (w.size > 0) {
         any = true;
-        out.push(this.result(from, g.by, g.states, g.entries[g.added - 1]!.p, { start: from, end: e }));
-      }
+        out.push(this.result(from, g.by, w.states, w.lastPoint!, { start: from, end: e }));
+      } else if (w.idle) this.groups.delete(key);
     }
     if (!any && !this.keyOf) out.push(this.result(from, [], undefined, EMPTY_POINT));
+    this.idle = !any;
     this.emitted = e;
     this.next = windowEnd(e, this.every);
   }
 
-  /** Bring a group's states to cover [from, e). */
-  private advance(g: SlidingGroup, e: number, from: number): void {
-    let changed = false;
-    while (g.added < g.entries.length && g.entries[g.added]!.t < e) {
-      if (this.retractable) this.addVals(g.states, g.entries[g.added]!.vals);
-      g.added++;
-      changed = true;
-    }
-    while (g.evicted < g.added && g.entries[g.evicted]!.t < from) {
-      if (this.retractable) {
-        const vals = g.entries[g.evicted]!.vals;
-        for (let i = 0; i < vals.length; i++) g.states[i]!.remove!(vals[i]);
-      }
-      g.evicted++;
-      changed = true;
-    }
-    if (!this.retractable && changed) {
-      g.states = newStates(this.s.agg.slots);
-      for (let i = g.evicted; i < g.added; i++) this.addVals(g.states, g.entries[i]!.vals);
-    }
-    if (g.evicted > 1024 && g.evicted * 2 > g.entries.length) {
-      g.entries.splice(0, g.evicted);
-      g.added -= g.evicted;
-      g.evicted = 0;
-    }
-  }
-
-  private addVals(states: ReducerState[], vals: unknown[]): void {
-    for (let i = 0; i < vals.length; i++) {
-      if (this.s.merge) {
-        if (vals[i] !== undefined && vals[i] !== null) states[i]!.merge(vals[i]);
-      } else states[i]!.add(vals[i]);
-    }
-  }
-
   mark(watermark: number, out: Point[]): number {
+    this.runs.begin(out);
     this.emitUpTo(watermark - this.lateness, out);
+    this.runs.finish(out);
     if (this.next === undefined) return -Infinity;
     return addDuration(this.next, this.over, -1);
   }
 
   end(out: Point[]): void {
     if (this.next === undefined) return;
-    while (addDuration(this.next!, this.over, -1) <= this.maxSeen) this.emitBoundary(out);
+    this.runs.begin(out);
+    const last = this.maxSeen;
+    // Boundaries up to the last whose window starts at or before the last point.
+    while (addDuration(this.next, this.over, -1) <= last) {
+      if (this.idle) this.skipIdle(addDuration(last, this.over), out);
+      if (addDuration(this.next, this.over, -1) <= last) this.emitBoundary(out);
+    }
+    this.runs.finish(out);
   }
 }
 
-/** Entries are nearly always appended; a late-but-accepted point is inserted in order (never before `floor`). */
-function insertSorted(entries: Entry[], e: Entry, floor: number): void {
-  let i = entries.length;
-  while (i > floor && entries[i - 1]!.t > e.t) i--;
-  if (i === entries.length) entries.push(e);
-  else entries.splice(i, 0, e);
+interface Session {
+  by: unknown[];
+  states: ReducerState[];
+  first: number;
+  last: number;
+  lastPoint: Point;
+  closed: boolean;
+}
+
+/**
+ * Session windows (`gap`). Open sessions sit in a map kept in order of their
+ * latest point (a session is moved to the end when it gets a later point), so
+ * the ones to close are at its front; all sessions also sit in a list in order
+ * of their first point, from which closed ones are emitted as long as no open
+ * session started before them, so results come in time order.
+ */
+class Sessions extends Reducing {
+  private readonly open = new Map<unknown, Session>();
+  private readonly byStart: Session[] = [];
+  private head = 0;
+  private maxSeen = -Infinity;
+
+  constructor(
+    s: Shape,
+    private readonly gap: Duration,
+    private readonly lateness: number,
+  ) {
+    super(s);
+  }
+
+  private endOf(t: number): number {
+    return addDuration(t, this.gap);
+  }
+
+  push(batch: Point[], out: Point[]): void {
+    for (let i = 0; i < batch.length; i++) {
+      const p = batch[i]!;
+      const t = p.time;
+      if (t === undefined) {
+        this.s.ctx.drop('timeless', pointToJson(p));
+        continue;
+      }
+      const key = this.keyOf ? this.keyOf(p) : null;
+      let session = this.open.get(key);
+      if (session && t >= this.endOf(session.last)) {
+        this.close(key, session);
+        session = undefined;
+      }
+      if (!session) {
+        // A point alone would make a session that closed already: it is late.
+        if (this.endOf(t) + this.lateness <= this.maxSeen) {
+          this.s.ctx.drop('late', pointToJson(p));
+          continue;
+        }
+        this.s.limit.check(this.open.size);
+        session = { by: byValues(this.s.by, p), states: newStates(this.s.agg.slots), first: t, last: t, lastPoint: p, closed: false };
+        this.open.set(key, session);
+        this.insertByStart(session);
+      } else if (t < session.first) {
+        session.first = t;
+        this.reposition(session);
+      }
+      this.feed(session.states, p);
+      if (t >= session.last) {
+        session.last = t;
+        session.lastPoint = p;
+        if (this.open.size > 1) {
+          this.open.delete(key);
+          this.open.set(key, session);
+        }
+      }
+      if (t > this.maxSeen) {
+        this.maxSeen = t;
+        this.closeUpTo(t - this.lateness, out);
+      }
+    }
+  }
+
+  mark(watermark: number, out: Point[]): number {
+    const cutoff = watermark - this.lateness;
+    this.closeUpTo(cutoff, out);
+    const front = this.byStart[this.head];
+    const next = Number.isFinite(cutoff) ? addDuration(cutoff, this.gap, -1) : cutoff;
+    return front ? Math.min(front.first, next) : next;
+  }
+
+  end(out: Point[]): void {
+    for (const [key, session] of this.open) this.close(key, session);
+    this.release(out);
+  }
+
+  private close(key: unknown, session: Session): void {
+    session.closed = true;
+    this.open.delete(key);
+  }
+
+  /** Close every session whose end is at or before `cutoff`, then emit what can go out in order. */
+  private closeUpTo(cutoff: number, out: Point[]): void {
+    for (const [key, session] of this.open) {
+      if (this.endOf(session.last) > cutoff) break;
+      this.close(key, session);
+    }
+    this.release(out);
+  }
+
+  private release(out: Point[]): void {
+    const list = this.byStart;
+    while (this.head < list.length && list[this.head]!.closed) {
+      const session = list[this.head++]!;
+      out.push(this.result(session.first, session.by, session.states, session.lastPoint));
+    }
+    if (this.head > 1024 && this.head * 2 > list.length) {
+      list.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+
+  /** Sessions start in time order but for points accepted late: those are placed by a short scan from the end. */
+  private insertByStart(session: Session): void {
+    const list = this.byStart;
+    let i = list.length;
+    while (i > this.head && list[i - 1]!.first > session.first) i--;
+    list.splice(i, 0, session);
+  }
+
+  private reposition(session: Session): void {
+    const list = this.byStart;
+    let i = list.indexOf(session, this.head);
+    while (i > this.head && list[i - 1]!.first > session.first) {
+      list[i] = list[i - 1]!;
+      i--;
+    }
+    list[i] = session;
+  }
+}
+
+
+/** A copy of `p` stamped `at` (`time` first); nested values are copied, since a later stage may change them in place. */
+function withTime(p: Point, at: number): Point {
+  const q: Point = {};
+  q.time = at;
+  for (const k in p) if (k !== 'time') q[k] = typeof p[k] === 'object' && p[k] !== null ? structuredClone(p[k]) : p[k];
+  return q;
 }

@@ -19,6 +19,7 @@ export const remove = defineProc({
     { title: 'drop a field', program: 'emit(points=[{a:1, b:2, c:null}]) | remove(b, c)', output: '{"a":1}' },
     { title: 'a nested field', program: 'emit(points=[{o:{v:1}, w:2}]) | remove(o.v)', output: '{"o":{},"w":2}' },
   ],
+  namesUsed: (opts) => opts.fields,
   create(opts, ctx) {
     const fields = opts['fields'] as string[];
     if (fields.length === 0) throw compileError('bad-option', '`remove` needs at least one field name', undefined, ['remove(debug, raw)']);

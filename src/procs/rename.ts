@@ -22,6 +22,7 @@ export const rename = defineProc({
     { title: 'swap two fields', program: 'emit(points=[{a:1, b:2, c:3}]) | rename(a=b, b=a)', output: '{"b":1,"a":2,"c":3}' },
     { title: 'into a nested path', program: "emit(points=[{host:'db1', v:1}]) | rename(host=meta.host)", output: '{"v":1,"meta":{"host":"db1"}}' },
   ],
+  namesUsed: (opts) => (opts.$named ?? []).map((a) => a.name),
   create(opts, ctx) {
     const named = (opts['$named'] as NamedArg<Expr>[] | undefined) ?? [];
     if (named.length === 0) throw compileError('bad-option', '`rename` needs at least one `old=new` argument', undefined, ["rename(host='hostname')"]);

@@ -6,11 +6,13 @@ import type { OptionSchema, ProcInstance } from '../runtime/component.js';
 import type { CreateContext } from '../runtime/defs.js';
 import type { Batch, Point } from '../runtime/point.js';
 import { groupKeyFn } from './aggregate.js';
+import { GroupLimit, groupLimitOption } from './window.js';
 
 export type SetMode = 'union' | 'intersect' | 'diff';
 
 export const setOptions: OptionSchema = {
   fields: { type: 'fields', default: [], doc: 'key on these fields (default: on `time`)' },
+  limit: { ...groupLimitOption, doc: 'most keys held (the whole stream is buffered); one more is a runtime error, never a silent drop' },
 };
 
 export const keyingDoc =
@@ -22,7 +24,7 @@ export const keyingDoc =
 export function createSetOp(mode: SetMode, opts: Record<string, unknown>, ctx: CreateContext & { inputs: number }): ProcInstance {
   const fields = opts['fields'] as string[];
   const keyOf = groupKeyFn(fields) ?? timeKey;
-  return new SetOp(mode, Math.max(1, ctx.inputs), keyOf);
+  return new SetOp(mode, Math.max(1, ctx.inputs), keyOf, new GroupLimit(mode, opts['limit'] as number, 'keys'));
 }
 
 function timeKey(p: Point): unknown {
@@ -37,6 +39,7 @@ class SetOp implements ProcInstance {
     private readonly mode: SetMode,
     private readonly inputs: number,
     private readonly keyOf: (p: Point) => unknown,
+    private readonly limit: GroupLimit,
   ) {}
 
   push(batch: Batch): void {
@@ -48,7 +51,10 @@ class SetOp implements ProcInstance {
       const p = batch[i]!;
       const k = this.keyOf(p);
       let parts = this.keys.get(k);
-      if (!parts) this.keys.set(k, (parts = new Array<Point | undefined>(this.inputs)));
+      if (!parts) {
+        this.limit.check(this.keys.size);
+        this.keys.set(k, (parts = new Array<Point | undefined>(this.inputs)));
+      }
       const prev = parts[input];
       // Held by reference (never changed here); a copy only when a second point of the branch must be merged in.
       parts[input] = prev === undefined ? p : { ...prev, ...p };

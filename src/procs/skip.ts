@@ -5,6 +5,7 @@ import { defineProc } from '../runtime/defs.js';
 import type { Batch, Point } from '../runtime/point.js';
 import type { ProcInstance } from '../runtime/component.js';
 import { groupKeyFn } from './aggregate.js';
+import { GroupLimit, groupLimitOption } from './window.js';
 
 export const skip = defineProc({
   name: 'skip',
@@ -13,6 +14,7 @@ export const skip = defineProc({
   options: {
     n: { type: 'integer', min: 0, required: true, doc: 'how many points to drop (per group)' },
     by: { type: 'fields', default: [], doc: 'count separately per group of these fields' },
+    limit: groupLimitOption,
   },
   positional: ['n'],
   examples: [
@@ -24,9 +26,9 @@ export const skip = defineProc({
     },
   ],
   create(opts) {
-    const n = Math.max(0, opts['n'] as number);
-    const keyOf = groupKeyFn(opts['by'] as string[]);
-    return keyOf ? new GroupedSkip(n, keyOf) : new Skip(n);
+    const n = Math.max(0, opts.n);
+    const keyOf = groupKeyFn(opts.by);
+    return keyOf ? new GroupedSkip(n, keyOf, new GroupLimit('skip', opts.limit)) : new Skip(n);
   },
 });
 
@@ -50,13 +52,15 @@ class GroupedSkip implements ProcInstance {
   constructor(
     private readonly n: number,
     private readonly keyOf: (p: Point) => unknown,
+    private readonly limit: GroupLimit,
   ) {}
   push(batch: Batch, out: Point[]): void {
     for (let i = 0; i < batch.length; i++) {
       const p = batch[i]!;
       const k = this.keyOf(p);
-      const c = this.counts.get(k) ?? 0;
-      if (c < this.n) this.counts.set(k, c + 1);
+      const c = this.counts.get(k);
+      if (c === undefined) this.limit.check(this.counts.size);
+      if (c === undefined || c < this.n) this.counts.set(k, (c ?? 0) + 1);
       else out.push(p);
     }
   }

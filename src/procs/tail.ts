@@ -5,6 +5,7 @@ import { defineProc } from '../runtime/defs.js';
 import type { Batch, Point } from '../runtime/point.js';
 import type { ProcInstance } from '../runtime/component.js';
 import { groupKeyFn } from './aggregate.js';
+import { GroupLimit, groupLimitOption } from './window.js';
 
 export const tail = defineProc({
   name: 'tail',
@@ -16,6 +17,7 @@ export const tail = defineProc({
   options: {
     n: { type: 'integer', min: 0, default: 10, doc: 'how many points (per group)' },
     by: { type: 'fields', default: [], doc: 'keep the last n of every group of these fields' },
+    limit: groupLimitOption,
   },
   positional: ['n'],
   examples: [
@@ -28,22 +30,29 @@ export const tail = defineProc({
     },
   ],
   create(opts) {
-    const n = Math.max(0, opts['n'] as number);
-    const keyOf = groupKeyFn(opts['by'] as string[]);
-    return keyOf ? new GroupedTail(n, keyOf) : new Tail(n);
+    const n = Math.max(0, opts.n);
+    const keyOf = groupKeyFn(opts.by);
+    return keyOf ? new GroupedTail(n, keyOf, new GroupLimit('tail', opts.limit)) : new Tail(n);
   },
 });
 
 /** A fixed-size ring holding the last `n` points, with their arrival numbers (for the grouped order). */
 class Ring {
-  readonly points: Point[] = [];
-  readonly seqs: number[] = [];
+  readonly points: Point[];
+  readonly seqs: number[];
+  /** Items held (at most n). */
+  length = 0;
   private next = 0;
-  constructor(private readonly n: number) {}
+  constructor(private readonly n: number) {
+    // Sized up front when small: a growing array reserves 17 slots at its first push (tail(1, by) keeps a million rings).
+    this.points = n <= 64 ? new Array<Point>(n) : [];
+    this.seqs = n <= 64 ? new Array<number>(n) : [];
+  }
   add(p: Point, seq: number): void {
-    if (this.points.length < this.n) {
-      this.points.push(p);
-      this.seqs.push(seq);
+    if (this.length < this.n) {
+      this.points[this.length] = p;
+      this.seqs[this.length] = seq;
+      this.length++;
     } else {
       this.points[this.next] = p;
       this.seqs[this.next] = seq;
@@ -52,8 +61,7 @@ class Ring {
   }
   /** Position of the i-th oldest item. */
   at(i: number): number {
-    const len = this.points.length;
-    return len < this.n ? i : (this.next + i) % len;
+    return this.length < this.n ? i : (this.next + i) % this.length;
   }
 }
 
@@ -73,7 +81,7 @@ class Tail implements ProcInstance {
   }
   end(out: Point[]): void {
     const r = this.ring;
-    for (let i = 0; i < r.points.length; i++) out.push(r.points[r.at(i)]!);
+    for (let i = 0; i < r.length; i++) out.push(r.points[r.at(i)]!);
   }
 }
 
@@ -83,6 +91,7 @@ class GroupedTail implements ProcInstance {
   constructor(
     private readonly n: number,
     private readonly keyOf: (p: Point) => unknown,
+    private readonly limit: GroupLimit,
   ) {}
   push(batch: Batch): void {
     if (this.n === 0) return;
@@ -90,7 +99,10 @@ class GroupedTail implements ProcInstance {
       const p = batch[i]!;
       const k = this.keyOf(p);
       let ring = this.groups.get(k);
-      if (!ring) this.groups.set(k, (ring = new Ring(this.n)));
+      if (!ring) {
+        this.limit.check(this.groups.size);
+        this.groups.set(k, (ring = new Ring(this.n)));
+      }
       ring.add(p, this.seq++);
     }
   }
@@ -101,7 +113,7 @@ class GroupedTail implements ProcInstance {
     const held: { p: Point; seq: number }[] = [];
     let timed = true;
     for (const r of this.groups.values()) {
-      for (let i = 0; i < r.points.length; i++) {
+      for (let i = 0; i < r.length; i++) {
         const j = r.at(i);
         const p = r.points[j]!;
         if (p.time === undefined) timed = false;

@@ -6,6 +6,7 @@ import { defineProc } from '../runtime/defs.js';
 import { getPath, splitPath, type Batch, type Point } from '../runtime/point.js';
 import type { ProcInstance } from '../runtime/component.js';
 import { groupKeyFn } from './aggregate.js';
+import { GroupLimit, groupLimitOption } from './window.js';
 
 export const uniq = defineProc({
   name: 'uniq',
@@ -17,6 +18,7 @@ export const uniq = defineProc({
   options: {
     fields: { type: 'fields', default: [], doc: 'compare only these fields (default: all but `time`)' },
     by: { type: 'fields', default: [], doc: 'compare each point with the previous point of its group' },
+    limit: groupLimitOption,
   },
   rest: 'fields',
   examples: [
@@ -32,10 +34,9 @@ export const uniq = defineProc({
     },
   ],
   create(opts) {
-    const fields = opts['fields'] as string[];
-    const keyOf = groupKeyFn(opts['by'] as string[]);
-    const cmp = comparer(fields.map(splitPath));
-    return keyOf ? new GroupedUniq(cmp, keyOf) : new Uniq(cmp);
+    const keyOf = groupKeyFn(opts.by);
+    const cmp = comparer(opts.fields.map(splitPath));
+    return keyOf ? new GroupedUniq(cmp, keyOf, new GroupLimit('uniq', opts.limit)) : new Uniq(cmp);
   },
 });
 
@@ -88,12 +89,15 @@ class GroupedUniq implements ProcInstance {
   constructor(
     private readonly cmp: Comparer,
     private readonly keyOf: (p: Point) => unknown,
+    private readonly limit: GroupLimit,
   ) {}
   push(batch: Batch, out: Point[]): void {
     for (let i = 0; i < batch.length; i++) {
       const p = batch[i]!;
       const k = this.keyOf(p);
-      if (this.prev.has(k) && this.cmp.same(this.prev.get(k), p)) continue;
+      const had = this.prev.has(k);
+      if (had && this.cmp.same(this.prev.get(k), p)) continue;
+      if (!had) this.limit.check(this.prev.size);
       this.prev.set(k, this.cmp.snapshot(p));
       out.push(p);
     }

@@ -22,22 +22,32 @@ export class SystemClock implements Clock {
   }
 
   sleepUntil(t: number, signal?: AbortSignal): Promise<boolean> {
-    const delay = t - this.now();
     if (signal?.aborted) return Promise.resolve(false);
-    if (delay <= 0) return Promise.resolve(true);
+    if (t - this.now() <= 0) return Promise.resolve(true);
     return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
       const onAbort = (): void => {
         clearTimeout(timer);
         resolve(false);
       };
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve(true);
-      }, delay);
+      // Node fires a longer timeout at once (with a TimeoutOverflowWarning): wait in steps, re-reading the clock.
+      const wait = (): void => {
+        const delay = t - this.now();
+        if (delay <= 0) {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(true);
+          return;
+        }
+        timer = setTimeout(wait, Math.min(delay, MAX_TIMEOUT_MS));
+      };
       signal?.addEventListener('abort', onAbort, { once: true });
+      wait();
     });
   }
 }
+
+/** The longest delay setTimeout honours (2^31-1 ms, about 24.8 days). */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 interface Sleeper {
   t: number;

@@ -13,6 +13,8 @@ import type { Clock } from './clock.js';
  * - duration: {@link Duration}
  * - moment: epoch milliseconds (relative phrases resolved against :now:)
  * - expr: {@link CompiledExpr} (a string literal is parsed as an expression)
+ * - exprs: a list of {@link LabelledExpr} (each item an expression, or a string parsed as one)
+ * - ast: an expression left uncompiled, as its syntax tree (a string is parsed), for a stage that compiles it its own way
  * - field: a dotted field name (bare `name` or quoted `'name'`)
  * - fields: a list of dotted field names (a single one is accepted too)
  * - regex: a RegExp (from `/re/` or a string)
@@ -29,6 +31,8 @@ export type OptionType =
   | 'duration'
   | 'moment'
   | 'expr'
+  | 'exprs'
+  | 'ast'
   | 'field'
   | 'fields'
   | 'regex'
@@ -56,6 +60,10 @@ export interface OptionSpec {
   destination?: true | 'path';
   /** An adapter option naming the system a destination lives in (brokers, url): same place only when these are equal too. */
   connection?: true;
+  /** A duration that may be zero (durations must be longer than zero otherwise). */
+  allowZero?: boolean;
+  /** Older names still accepted for this option (kafka's `linger` for `flush`); giving both is an error. */
+  aliases?: readonly string[];
 }
 
 export type OptionSchema = Record<string, OptionSpec>;
@@ -72,6 +80,9 @@ export interface OptionValueTypes {
   duration: Duration;
   moment: number;
   expr: CompiledExpr;
+  exprs: LabelledExpr[];
+  /** The expression's syntax tree (src/lang/ast.ts Expr): opaque to the runtime. */
+  ast: unknown;
   field: string;
   fields: string[];
   regex: RegExp;
@@ -102,6 +113,34 @@ export interface Duration {
 export interface CompiledExpr {
   /** Evaluate against one point. */
   (p: Point): unknown;
+  /** The expression as written in the program (for --explain), when compiled from program text. */
+  text?: string;
+  /** The field paths (dotted) it reads, for the end-of-run report of names that never appeared (SPEC §12.7). */
+  fields?: readonly string[];
+}
+
+/**
+ * One operator of a stage's expressions met operands of different types
+ * (a string and a number, a time and a non-time) this many times (SPEC §12.1).
+ */
+export interface TypeMismatchStat {
+  what: 'comparison' | 'arithmetic';
+  op: string;
+  /** Kinds of the operands as met: 'string', 'number', 'time', 'boolean', 'list', 'object'. */
+  left: string;
+  right: string;
+  /** The dotted field an operand reads, when it is a plain field reference. */
+  leftField?: string;
+  rightField?: string;
+  /** What the operator gave: 'false', 'true' or 'null'. */
+  result: string;
+  count: number;
+}
+
+/** A compiled expression with its text as written (for names in output and messages). */
+export interface LabelledExpr {
+  eval: CompiledExpr;
+  text: string;
 }
 
 export interface Example {
@@ -153,6 +192,10 @@ export interface NodeStats {
   /** First example of each drop reason. */
   dropExamples: Record<string, string>;
   warnings: Record<string, number>;
+  /** Type mismatches met by the stage's expressions (SPEC §12.1). */
+  mismatches?: TypeMismatchStat[];
+  /** Field names the stage uses that no point it saw had (SPEC §12.7), filled at end of run. */
+  unseen?: string[];
 }
 
 export interface RunContext {
@@ -171,6 +214,12 @@ export interface RunContext {
   sharedInput: boolean;
   /** Where to write human messages (stderr). */
   log(message: string): void;
+  /**
+   * Fail the run from outside a call into the component (a sink whose
+   * background send gave up while its sources are idle): the run stops with
+   * this error. Absent in contexts that run no pipeline.
+   */
+  fail?(error: Error): void;
   /** Standard streams (tests and the REPL substitute their own). */
   io: { stdin: NodeJS.ReadableStream; stdout: NodeJS.WritableStream };
   /** Environment variables (FLUME_* defaults are already applied to options). */
@@ -241,8 +290,16 @@ export interface ProcInstance {
   readonly done?: boolean;
   /** For processors after a group (join, union, ...): points from branch `input`. */
   pushFrom?(input: number, batch: Batch, out: Point[]): void;
+  /** For processors after a group: branch `input` has ended (before the points its end releases from the others arrive). */
+  endFrom?(input: number, out: Point[]): void;
   /** Processors that must wait (pace) implement this instead of `push`. */
   pushAsync?(batch: Batch, emit: (points: Point[]) => void | Promise<void>): Promise<void>;
+  /**
+   * Output too long to give in one call (a run of empty windows across a
+   * long gap): after each push, mark and end, called until it returns false,
+   * each call adding a bounded part to `out`; the event loop runs in between.
+   */
+  more?(out: Point[]): boolean;
   /**
    * The only change this processor makes to the points it passes on is setting
    * these top-level fields (`[]`: none; it never copies a point). Absent: it
@@ -253,6 +310,8 @@ export interface ProcInstance {
 
 export interface SinkInstance {
   write(batch: Batch): void | Promise<void>;
+  /** True once the destination takes no more (a closed stdout): only the branches feeding this sink stop. */
+  readonly done?: boolean;
   /**
    * Text reuse (see {@link SourceInstance.keepText}): points may arrive with
    * their record's text, changed since only by setting the fields `sets`.

@@ -4,7 +4,7 @@
  * and calls `create` at compile time (so errors raised there are compile errors).
  */
 import type { ComponentDoc, OptionSchema, OptionsOf, ProcInstance, RunContext, SinkInstance, SourceInstance } from './component.js';
-import type { CompiledExpr } from './component.js';
+import type { CompiledExpr, TypeMismatchStat } from './component.js';
 
 /** An argument given as `name=value` to a component declaring `named` (put, reduce, rename). */
 export interface NamedArg<E = unknown> {
@@ -23,8 +23,11 @@ export interface CompileServices<R = unknown, F = unknown> {
   /** A format by name. */
   format(name: string): F | undefined;
   formatNames(): string[];
-  /** Compile an expression AST (strings are parsed as expressions). */
-  compileExpr(expr: unknown): CompiledExpr;
+  /**
+   * Compile an expression AST (strings are parsed as expressions). Operators
+   * meeting operands of different types count into `mismatches` (SPEC §12.1).
+   */
+  compileExpr(expr: unknown, mismatches?: TypeMismatchStat[]): CompiledExpr;
   /** An adapter by name (read/write resolve their options through it). */
   adapter(name: string): AdapterDef | undefined;
   adapterNames(): string[];
@@ -72,6 +75,8 @@ export interface SourceDef extends ComponentDoc {
 
 export interface ProcDef extends ComponentDoc {
   optionsFor?: OptionsFor;
+  /** The option whose value `optionsFor` receives (default: the first positional one). */
+  optionsFrom?: string;
   kind: 'proc';
   /** Has windows or time semantics: a compile error after `sort`. */
   windowed?: boolean | ((opts: Record<string, unknown>) => boolean);
@@ -79,6 +84,11 @@ export interface ProcDef extends ComponentDoc {
   dropsTime?: (opts: Record<string, unknown>) => boolean;
   /** Takes the branches of a preceding group separately (join, union, intersect, diff). */
   multiInput?: boolean;
+  /**
+   * Field names the stage expects in its input (besides `by`): those no input
+   * point had are reported at end of run (SPEC §12.7).
+   */
+  namesUsed?: (opts: Record<string, unknown>) => readonly string[];
   create(opts: Record<string, unknown>, ctx: CreateContext & { inputs: number }): ProcInstance;
 }
 
@@ -128,7 +138,10 @@ export function defineSource<const O extends OptionSchema>(def: Typed<SourceDef,
   return { kind: 'source', ...def } as unknown as SourceDef;
 }
 export function defineProc<const O extends OptionSchema>(
-  def: Typed<ProcDef, O, CreateContext & { inputs: number }, ProcInstance> & { dropsTime?: (opts: TypedOptions<O>) => boolean },
+  def: Omit<Typed<ProcDef, O, CreateContext & { inputs: number }, ProcInstance>, 'dropsTime' | 'namesUsed'> & {
+    dropsTime?: (opts: TypedOptions<O>) => boolean;
+    namesUsed?: (opts: TypedOptions<O>) => readonly string[];
+  },
 ): ProcDef {
   return { kind: 'proc', ...def } as unknown as ProcDef;
 }

@@ -5,6 +5,7 @@
  */
 import type { Batch, Point } from './point.js';
 import type { NodeStats, ProcInstance, SinkInstance, SourceInstance, SourceOutput } from './component.js';
+import type { NameWatch } from './names.js';
 
 export type Maybe = void | Promise<void>;
 
@@ -60,6 +61,19 @@ export function newStats(name: string, where: string): NodeStats {
   return { name, where, in: 0, out: 0, drops: {}, dropExamples: {}, warnings: {} };
 }
 
+/**
+ * A pipeline that computes without waiting on I/O (emit into reduce) would
+ * never give the event loop a turn, so Ctrl-C and SIGTERM would never be
+ * seen. Sources yield one turn when this long has passed since the last:
+ * a clock read per batch, a setImmediate a few times a second.
+ */
+const YIELD_EVERY_MS = 50;
+
+/** One turn of the event loop (signal handlers, timers and I/O callbacks run). */
+export function yieldTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** A processor between two nodes. */
 export class ProcNode implements Node {
   private lastMark = -Infinity;
@@ -73,6 +87,8 @@ export class ProcNode implements Node {
     private readonly proc: ProcInstance,
     private readonly next: Node,
     private readonly stats: NodeStats,
+    /** The field names the stage expects, looked for in its input (SPEC §12.7). */
+    private readonly names?: NameWatch,
   ) {}
 
   get done(): boolean {
@@ -81,17 +97,51 @@ export class ProcNode implements Node {
 
   push(batch: Batch): Maybe {
     this.stats.in += batch.length;
+    this.names?.check(batch);
     if (this.proc.pushAsync) return guard(this.stats, () => this.proc.pushAsync!(batch, this.emit));
     const out: Point[] = [];
     guard(this.stats, () => this.proc.push(batch, out));
-    return this.emit(out);
+    return this.emitAll(out);
   }
 
   /** Points from branch `input` of a preceding group (multi-input processors). */
   pushFrom(input: number, batch: Batch): Maybe {
     this.stats.in += batch.length;
+    this.names?.check(batch);
     const out: Point[] = [];
     guard(this.stats, () => (this.proc.pushFrom ? this.proc.pushFrom(input, batch, out) : this.proc.push(batch, out)));
+    return this.emitAll(out);
+  }
+
+  /** `out`, then whatever the processor held back (ProcInstance.more), a part at a time. */
+  private emitAll(out: Point[]): Maybe {
+    const r = this.emit(out);
+    return this.proc.more === undefined ? r : then(r, () => this.drainMore());
+  }
+
+  private drainMore(): Maybe {
+    let lastYield = Date.now();
+    const step = (): Maybe => {
+      for (;;) {
+        const part: Point[] = [];
+        const again = guard(this.stats, () => this.proc.more!(part));
+        const r = this.emit(part);
+        if (!again) return r;
+        if (r instanceof Promise) return r.then(step);
+        if (Date.now() - lastYield >= YIELD_EVERY_MS) {
+          lastYield = Date.now();
+          return yieldTurn().then(step);
+        }
+      }
+    };
+    return step();
+  }
+
+  /** Branch `input` of a preceding group has ended. */
+  endFrom(input: number): Maybe {
+    if (!this.proc.endFrom) return;
+    const out: Point[] = [];
+    guard(this.stats, () => this.proc.endFrom!(input, out));
     return this.emit(out);
   }
 
@@ -99,7 +149,7 @@ export class ProcNode implements Node {
     const out: Point[] = [];
     const r = this.proc.mark ? guard(this.stats, () => this.proc.mark!(watermark, out)) : undefined;
     const w = typeof r === 'number' ? r : watermark;
-    return then(this.emit(out), () => this.forwardMark(w));
+    return then(this.emitAll(out), () => this.forwardMark(w));
   }
 
   private forwardMark(w: number): Maybe {
@@ -111,7 +161,7 @@ export class ProcNode implements Node {
   end(): Maybe {
     const out: Point[] = [];
     guard(this.stats, () => this.proc.end?.(out));
-    return then(this.emit(out), () => this.next.end());
+    return then(this.emitAll(out), () => this.next.end());
   }
 
   flush(): Maybe {
@@ -145,11 +195,14 @@ export class FanoutNode implements Node {
 }
 
 export class SinkNode implements Node {
-  readonly done = false;
   constructor(
     private readonly sink: SinkInstance,
     private readonly stats: NodeStats,
   ) {}
+
+  get done(): boolean {
+    return this.sink.done === true;
+  }
 
   push(batch: Batch): Maybe {
     this.stats.in += batch.length;
@@ -183,6 +236,8 @@ interface MergeInputState {
   head: number;
   watermark: number;
   ended: boolean;
+  /** The tagged processor was told this input ended (ProcInstance.endFrom). */
+  told: boolean;
   waiters: (() => void)[];
 }
 
@@ -213,7 +268,7 @@ export class MergeNode {
      */
     private readonly mayWait = true,
   ) {
-    this.states = Array.from({ length: inputs }, () => ({ queue: [], head: 0, watermark: -Infinity, ended: false, waiters: [] }));
+    this.states = Array.from({ length: inputs }, () => ({ queue: [], head: 0, watermark: -Infinity, ended: false, told: false, waiters: [] }));
     this.openInputs = inputs;
   }
 
@@ -253,9 +308,19 @@ export class MergeNode {
     s.ended = true;
     s.watermark = Infinity;
     this.openInputs--;
-    const r = this.release();
+    // A drained branch is told first, so the processor knows it is complete before the others' points it held back arrive.
+    const told = this.tellEnded(i);
+    const r = then(told, () => this.release());
     if (this.openInputs > 0) return r;
     return then(r, () => this.next.end());
+  }
+
+  /** Tell a tagged processor that input `i` ended, once it has ended and every point of it was passed on. */
+  private tellEnded(i: number): Maybe {
+    const s = this.states[i]!;
+    if (!this.tagged || s.told || !s.ended || s.head < s.queue.length) return;
+    s.told = true;
+    return this.tagged.endFrom(i);
   }
 
   private minWatermark(): number {
@@ -295,6 +360,7 @@ export class MergeNode {
     const results: Maybe[] = [];
     if (this.tagged) {
       for (const r of runs) results.push(this.tagged.pushFrom(r.input, r.points));
+      for (const r of runs) results.push(this.tellEnded(r.input));
     } else if (runs.length === 1) {
       results.push(this.next.push(runs[0]!.points));
     } else if (runs.length > 1) {
@@ -327,6 +393,7 @@ export class MergeNode {
 /** Drives one source into its first node. */
 export class SourceRunner {
   private lastMark = -Infinity;
+  private lastYield = Date.now();
 
   constructor(
     private readonly source: SourceInstance,
@@ -360,6 +427,14 @@ export class SourceRunner {
   /** Downstream wants nothing more (head): stop waiting for a source that may block on input. */
   private checkDone(): Maybe {
     if (this.next.done) this.detach?.();
+    return this.maybeYield();
+  }
+
+  private maybeYield(): Maybe {
+    const now = Date.now();
+    if (now - this.lastYield < YIELD_EVERY_MS) return;
+    this.lastYield = now;
+    return yieldTurn();
   }
 
   private finished = false;

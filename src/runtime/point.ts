@@ -54,6 +54,13 @@ export function pointToJson(p: Point): string {
   return JSON.stringify({ time: formatIso(time), ...rest });
 }
 
+/** A field value as text (keys, labels): strings as they are, time values as ISO 8601, objects as JSON; undefined when missing. */
+export function fieldText(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  if (v === undefined || v === null) return undefined;
+  if (v instanceof TimeValue) return formatIso(v.ms);
+  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+}
 
 export function isPoint(v: unknown): v is Point {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof TimeValue);

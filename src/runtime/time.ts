@@ -417,37 +417,79 @@ export function isoString(ms: number): string {
 
 export interface MomentOptions {
   now: number;
-  unit?: 's' | 'ms';
+  unit?: EpochUnit;
+}
+
+/** The unit of an epoch number: `auto` decides by magnitude (SPEC §12.3). */
+export type EpochUnit = 'auto' | 's' | 'ms' | 'us' | 'ns';
+
+/** Digits below the millisecond each unit has: seconds have none, milliseconds 0, microseconds 3, nanoseconds 6. */
+const SUB_MS_DIGITS = { ms: 0, us: 3, ns: 6 } as const;
+
+/**
+ * `auto` by magnitude: below 1e11 seconds (until the year 5138), below 1e14
+ * milliseconds, below 1e17 microseconds, else nanoseconds (SPEC §12.3).
+ */
+export function epochUnitOf(n: number, unit: EpochUnit): Exclude<EpochUnit, 'auto'> {
+  if (unit !== 'auto') return unit;
+  const a = Math.abs(n);
+  return a < 1e11 ? 's' : a < 1e14 ? 'ms' : a < 1e17 ? 'us' : 'ns';
 }
 
 const NUMERIC = /^([+-]?)(\d+)(?:\.(\d*))?$/;
 
 /** Epoch number text to ms, truncating (toward earlier) below the millisecond. */
-function epochText(text: string, unit: 's' | 'ms'): number | undefined {
+function epochText(text: string, unitIn: EpochUnit): number | undefined {
   const m = NUMERIC.exec(text);
   if (!m) return undefined;
+  const unit = epochUnitOf(Number(text), unitIn);
   const neg = m[1] === '-';
-  const whole = Number(m[2]);
+  const digits = m[2]!;
   const frac = m[3] ?? '';
   let ms: number;
   let rest: boolean;
-  if (unit === 'ms') {
-    ms = whole;
-    rest = /[1-9]/.test(frac);
-  } else {
-    ms = whole * SECOND + Number((frac + '000').slice(0, 3));
+  if (unit === 's') {
+    ms = Number(digits) * SECOND + Number((frac + '000').slice(0, 3));
     rest = /[1-9]/.test(frac.slice(3));
+  } else {
+    // Whole milliseconds are the digits before the last 0, 3 or 6: exact even past 2^53 nanoseconds.
+    const cut = SUB_MS_DIGITS[unit];
+    const whole = digits.length > cut ? digits.slice(0, digits.length - cut) : '0';
+    ms = Number(whole);
+    rest = /[1-9]/.test(digits.slice(Math.max(0, digits.length - cut)) + frac);
   }
   // Truncation means "toward the earlier instant", also before 1970.
   return neg ? -ms - (rest ? 1 : 0) : ms;
 }
 
-function epochNumber(n: number, unit: 's' | 'ms'): number | undefined {
-  if (!Number.isFinite(n)) return undefined;
-  if (unit === 'ms') return Math.floor(n);
-  // Shortest round-trip decimal text is exact where n*1000 is not (0.29*1000 = 289.99…).
-  const viaText = epochText(String(n), 's');
-  return viaText ?? Math.floor(n * SECOND);
+/** Largest epoch number taken as a time: an int64 nanosecond count (beyond it, a number is not a timestamp). */
+const EPOCH_NUMBER_MAX = 2 ** 63;
+/** The range a JavaScript Date holds (±100,000,000 days). */
+const DATE_MS_MAX = 8.64e15;
+
+/**
+ * An epoch number in `unit` (or by magnitude for `auto`) to epoch ms, truncated
+ * below the millisecond; undefined when it is not a time (not finite, beyond
+ * an int64 nanosecond count, or outside a Date's range).
+ */
+export function epochMsFromNumber(n: number, unitIn: EpochUnit): number | undefined {
+  if (!Number.isFinite(n) || Math.abs(n) >= EPOCH_NUMBER_MAX) return undefined;
+  const ms = epochMsOf(n, epochUnitOf(n, unitIn));
+  return Math.abs(ms) <= DATE_MS_MAX ? ms : undefined;
+}
+
+function epochMsOf(n: number, unit: Exclude<EpochUnit, 'auto'>): number {
+  switch (unit) {
+    case 'ms':
+      return Math.floor(n);
+    case 'us':
+      return Math.floor(n / 1e3);
+    case 'ns':
+      return Math.floor(n / 1e6);
+    default:
+      // Shortest round-trip decimal text is exact where n*1000 is not (0.29*1000 = 289.99…).
+      return epochText(String(n), 's') ?? Math.floor(n * SECOND);
+  }
 }
 
 function zoneOffset(text: string): number | undefined {
@@ -669,7 +711,7 @@ function viaLuxon(s: string): number | undefined {
  */
 export function parseMoment(input: string | number, opts: MomentOptions): number | undefined {
   const unitOpt = opts.unit ?? 's';
-  if (typeof input === 'number') return epochNumber(input, unitOpt);
+  if (typeof input === 'number') return epochMsFromNumber(input, unitOpt);
   if (typeof input !== 'string') return undefined;
   const fast = fastParseIso(input);
   if (fast === fast) return fast;

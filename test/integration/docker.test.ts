@@ -297,6 +297,25 @@ describe('docker sources on a real engine', () => {
     assert.equal(Date.parse(stats.points[1]!.time) - Date.parse(stats.points[0]!.time), 2000);
   });
 
+  it('a CPU alarm over docker-stats fires for the busy container only, with its message', async () => {
+    run('burner', 'while :; do :; done', { kind: 'alarm' });
+    run('sleeper', 'sleep 1000', { kind: 'alarm' });
+    // The burner uses a whole core when it can; on a loaded machine it still gets far more than the 5% threshold.
+    const f = new Flume(
+      `read('docker-stats', every='1s', labels={kind: 'alarm', flumetest: '${RUN}'}) ` +
+        `| alarm('cpu-hot', avg(cpu) > 5, over='3s', every='1s', by=[name], severity='critical', message='{name}: cpu {avg_cpu}%')`,
+    );
+    await f.waitFor('the burner firing', (ps) => ps.some((p) => p['name'] === `${RUN}-burner` && p['state'] === 'firing'), 60_000);
+    await sleep(3000);
+    assert.equal(await f.stop(), 143);
+    const fired = f.points.find((p) => p['state'] === 'firing')!;
+    assert.equal(fired['alarm'], 'cpu-hot');
+    assert.equal(fired['severity'], 'critical');
+    assert.ok((fired['avg_cpu'] as number) > 5, JSON.stringify(fired));
+    assert.equal(fired['message'], `${RUN}-burner: cpu ${String(fired['avg_cpu'])}%`);
+    assert.ok(!f.points.some((p) => p['name'] === `${RUN}-sleeper`), JSON.stringify(f.points));
+  });
+
   // Last: it restarts the engine.
   it('carries on after dockerd restarts mid-stream, reporting the outage once and the recovery once', async () => {
     const label = `${RUN}-restart`;

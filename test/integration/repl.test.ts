@@ -9,6 +9,8 @@ import assert from 'node:assert/strict';
 const root = resolve(import.meta.dirname, '..', '..');
 const bin = join(root, 'bin', 'flume.js');
 const SOCKET = `flume-test-${process.pid}`;
+/** How long to wait for the screen (or the session) to change before failing: never a fixed pause. */
+const DEADLINE_MS = 60_000;
 
 function tmux(...args: string[]): string {
   const r = spawnSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
@@ -47,7 +49,8 @@ class Terminal {
     return tmux('capture-pane', '-t', this.name, '-p', '-S', '-200');
   }
 
-  async waitFor(pattern: RegExp, ms = 10_000): Promise<string> {
+  /** Waits on what the screen shows; the deadline is generous because CI machines run loaded (load average ~10). */
+  async waitFor(pattern: RegExp, ms = DEADLINE_MS): Promise<string> {
     const until = Date.now() + ms;
     let s = '';
     while (Date.now() < until) {
@@ -171,7 +174,7 @@ describe('REPL', () => {
     await t.waitFor(/^one\s+1$/m);
     t.line('.exit');
     const home = t.home;
-    const until = Date.now() + 5000;
+    const until = Date.now() + DEADLINE_MS;
     while (t.alive() && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
     const file = join(home, '.flume_history');
     assert.ok(existsSync(file), 'history file written');
@@ -208,7 +211,7 @@ describe('REPL', () => {
     await t.waitFor(/press Ctrl-C again/);
     assert.ok(t.alive());
     t.keys('C-c');
-    const until = Date.now() + 5000;
+    const until = Date.now() + DEADLINE_MS;
     while (t.alive() && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
     assert.equal(t.alive(), false);
   });
@@ -217,7 +220,7 @@ describe('REPL', () => {
     const t = Terminal.start('ctrld');
     await t.waitFor(/flume>\s*$/m);
     t.keys('C-d');
-    const until = Date.now() + 5000;
+    const until = Date.now() + DEADLINE_MS;
     while (t.alive() && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
     assert.equal(t.alive(), false);
   });

@@ -87,3 +87,41 @@ export async function kafkaBrokers(): Promise<string> {
   if (problem !== undefined) serviceMissing('kafka', brokers, problem);
   return brokers;
 }
+
+/** The InfluxDB 1.x server's URL (FLUME_TEST_INFLUXDB_URL), checked with /ping. */
+export async function influxdbUrl(): Promise<string> {
+  const url = process.env['FLUME_TEST_INFLUXDB_URL'] ?? 'http://127.0.0.1:8086';
+  try {
+    const status = await httpStatus({ url }, '/ping');
+    if (status !== 204) serviceMissing('influxdb', url, `/ping answered ${status}`);
+  } catch (e) {
+    serviceMissing('influxdb', url, (e as Error).message);
+  }
+  return url;
+}
+
+/** The test Prometheus and Pushgateway (scripts/services/prometheus.sh), checked with /-/ready, and the file_sd directory for targets. */
+export async function prometheusService(): Promise<{ url: string; pushgateway: string; targets: string }> {
+  const url = process.env['FLUME_TEST_PROMETHEUS_URL'] ?? 'http://127.0.0.1:9090';
+  const pushgateway = process.env['FLUME_TEST_PUSHGATEWAY_URL'] ?? 'http://127.0.0.1:9091';
+  const targets = process.env['FLUME_TEST_PROMETHEUS_TARGETS'] ?? '/tmp/flume-services/prometheus/targets';
+  for (const u of [url, pushgateway]) {
+    try {
+      const status = await httpStatus({ url: u }, '/-/ready');
+      if (status !== 200) serviceMissing('prometheus', u, `/-/ready answered ${status}`);
+    } catch (e) {
+      serviceMissing('prometheus', u, (e as Error).message);
+    }
+  }
+  if (!existsSync(targets)) serviceMissing('prometheus', url, `no targets directory ${targets}`);
+  return { url, pushgateway, targets };
+}
+
+/** The test MongoDB server (FLUME_TEST_MONGODB_URL; FerretDB from scripts/services/mongodb.sh), checked with a TCP connect. */
+export async function mongodbUrl(): Promise<string> {
+  const url = process.env['FLUME_TEST_MONGODB_URL'] ?? 'mongodb://127.0.0.1:27017';
+  const { hostname, port } = new URL(url);
+  const problem = await tcpProblem(hostname, Number(port || 27017));
+  if (problem !== undefined) serviceMissing('mongodb', url, problem);
+  return url;
+}

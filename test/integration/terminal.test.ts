@@ -28,14 +28,15 @@ function sq(s: string): string {
 /** Run a flume program in a fresh 90×20 terminal; its output bytes go to `raw` too. */
 function run(name: string, program: string, raw: string, env = ''): void {
   const flume = `${env} ${process.execPath} ${bin} ${sq(program)}`;
-  tmux('new-session', '-d', '-s', name, '-x', '90', '-y', '20', `script -q -c ${sq(flume)} ${raw}; echo EXIT=$?; sleep 60`);
+  tmux('new-session', '-d', '-s', name, '-x', '90', '-y', '20', `script -q -c ${sq(flume)} ${raw}; echo EXIT=$?; sleep 120`);
 }
 
 function screen(name: string): string {
   return tmux('capture-pane', '-t', name, '-p', '-S', '-500');
 }
 
-async function waitFor(name: string, pattern: RegExp, ms = 20_000): Promise<string> {
+/** Waits on what the screen shows, with a deadline generous enough for a loaded CI machine. */
+async function waitFor(name: string, pattern: RegExp, ms = 60_000): Promise<string> {
   const until = Date.now() + ms;
   let s = '';
   while (Date.now() < until) {

@@ -90,7 +90,7 @@ describe('chart: data rules', () => {
   it('y defaults to every numeric field, one series each', async () => {
     const out = await stdoutOf("emit(points=[{time:'2016-01-01', a:1, b:2, s:'x'}, {time:'2016-01-01T00:01:00Z', a:2, b:1, s:'y'}]) | chart(width=40, height=10)");
     assert.match(out, /^a, b$/m);
-    assert.match(out, /■ a {3}■ b$/m);
+    assert.match(out, /─ a {3}• b$/m);
   });
   it('an unknown option is a compile error listing the valid ones', async () => {
     const r = await runProgram('emit(limit=1) | chart(colour=1)');

@@ -296,7 +296,8 @@ describe('comparisons', () => {
       ['one', 'flag'],
       ['time', 'tnum'],
       ['time', String(T)],
-      ['time', "'2016-01-03T12:34:56.789Z'"],
+      // A time and a string that is not a moment (a moment string compares as a time, SPEC 12.2).
+      ['time', "'soon-ish'"],
       ['l', '1'],
       ['l', "'x'"],
       ['o', "'k'"],

@@ -799,6 +799,17 @@ describe('isIncomplete', () => {
       ],
     ],
     [
+      // Expressions stand inside a call's brackets, so a conditional split over lines continues by the bracket rule.
+      'a conditional or coalesce split over lines continues while its call is open',
+      [
+        ['emit | put(x = a ?', true],
+        ['emit | put(x = a ? 1 :\n', true],
+        ['emit | put(x = a ??', true],
+        ['emit | put(x = a ? 1 : 2)', false],
+        ['.help ?', false],
+      ],
+    ],
+    [
       'a trailing , inside an open argument list continues',
       [
         ['emit(limit=1,', true],

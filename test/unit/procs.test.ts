@@ -108,6 +108,11 @@ function pushFrom(p: ProcInstance, input: number, batch: Point[]): Point[] {
   p.pushFrom!(input, batch, out);
   return out;
 }
+function endFrom(p: ProcInstance, input: number): Point[] {
+  const out: Point[] = [];
+  p.endFrom!(input, out);
+  return out;
+}
 function mark(p: ProcInstance, w: number): { out: Point[]; w: number } {
   const out: Point[] = [];
   const r = p.mark ? p.mark(w, out) : undefined;
@@ -551,11 +556,29 @@ describe('join', () => {
     pushFrom(j, 1, [at(0, { k: null, b: 1 })]);
     assert.deepEqual(pushFrom(j, 2, [at(0, { c: 1 })]), [at(0, { a: 1, k: null, b: 1, c: 1 })]);
   });
-  test('timeless points match timeless points, at once when complete', () => {
+  test('when every branch is timeless, timeless points match one another (at end: any branch could still turn out a stream)', () => {
+    const j = mk({ by: ['k'] });
+    assert.deepEqual(pushFrom(j, 0, [{ k: 1, a: 1 }]), []);
+    assert.deepEqual(pushFrom(j, 1, [{ k: 1, b: 1 }, { k: 1, b: 2 }]), []);
+    assert.deepEqual(end(j), [{ k: 1, a: 1, b: 1 }]);
+  });
+
+  test('a branch of timeless points is a table: every timed point of the other is looked up (§13.4)', () => {
+    const j = mk({ by: ['k'] });
+    assert.deepEqual(pushFrom(j, 1, [{ k: 1, name: 'one' }, { k: 2, name: 'two' }]), []);
+    assert.deepEqual(endFrom(j, 1), []);
+    assert.deepEqual(pushFrom(j, 0, [at(0, { k: 1, v: 1 }), at(1, { k: 3, v: 2 }), at(2, { k: 1, v: 3, name: 'own' })]), [
+      at(0, { k: 1, v: 1, name: 'one' }),
+      at(2, { k: 1, v: 3, name: 'own' }),
+    ]);
+    assert.deepEqual(end(j), []);
+  });
+
+  test('a branch mixing timeless and timed points is a stream: its timeless points are looked up too', () => {
     const j = mk({ by: ['k'] });
     pushFrom(j, 0, [{ k: 1, a: 1 }]);
-    assert.deepEqual(pushFrom(j, 1, [{ k: 1, b: 1 }, at(0, { k: 1, b: 2 })]), [{ k: 1, a: 1, b: 1 }]);
-    assert.deepEqual(end(j), []);
+    assert.deepEqual(pushFrom(j, 1, [{ k: 1, b: 1 }, at(0, { k: 1, b: 2 })]), []);
+    assert.deepEqual(end(j), [at(0, { k: 1, b: 2, a: 1 }), { k: 1, b: 1, a: 1 }]);
   });
 });
 

@@ -19,6 +19,7 @@ import { count_unique } from '../../src/procs/reducers/count_unique.js';
 import { values } from '../../src/procs/reducers/values.js';
 import { rate } from '../../src/procs/reducers/rate.js';
 import { iterate } from '../../src/procs/reducers/iterate.js';
+import { top } from '../../src/procs/reducers/top.js';
 
 // ---------------------------------------------------------------------------
 // helpers
@@ -107,8 +108,8 @@ describe('reducer registry', () => {
     }
   });
 
-  it('empty values: count 0, sum 0, count_unique 0, values [], others null', () => {
-    const expected: Record<string, unknown> = { count: 0, sum: 0, count_unique: 0, values: [] };
+  it('empty values: count 0, sum 0, count_unique 0, values [], top [], others null', () => {
+    const expected: Record<string, unknown> = { count: 0, sum: 0, count_unique: 0, values: [], top: [] };
     for (const r of reducers) {
       const want = r.name in expected ? expected[r.name] : null;
       assert.deepEqual(r.empty, want, r.name);
@@ -628,5 +629,60 @@ describe('partial and merge', () => {
       }
       assert.deepEqual(stepwise.result(), run(k.def, k.data, k.consts).state.result(), k.name);
     }
+  });
+});
+
+describe('top', () => {
+  const topOf = (xs: readonly unknown[], k?: number) => result(top, xs, [undefined, k]);
+  it('counts values, highest first, ties to the value seen first', () => {
+    // counted by hand: b 3, a 2, c 2 (a seen before c), d 1
+    assert.deepEqual(topOf(['a', 'b', 'c', 'b', 'a', 'b', 'c', 'd', null, undefined], 3), [
+      { value: 'b', count: 3 },
+      { value: 'a', count: 2 },
+      { value: 'c', count: 2 },
+    ]);
+  });
+  it('keeps 10 by default and values by type (1 and "1" differ)', () => {
+    const xs = Array.from({ length: 12 }, (_, i) => i);
+    assert.equal((topOf(xs) as unknown[]).length, 10);
+    assert.deepEqual(topOf([1, '1', 1]), [
+      { value: 1, count: 2 },
+      { value: '1', count: 1 },
+    ]);
+  });
+  it('rejects k below 1 at compile time', () => {
+    assert.throws(() => top.create([undefined, 0], { mismatch() {} }), /at least 1/);
+  });
+  it('merged partials equal one state below the exact limit, tie order kept', () => {
+    const r = rng(7);
+    const xs = Array.from({ length: 5000 }, (_, i) => `v${Math.floor(r() * 300)}-${i % 3}`);
+    const whole = topOf(xs, 20);
+    const parts = [xs.slice(0, 1700), xs.slice(1700, 3100), xs.slice(3100)].map((p) => JSON.parse(JSON.stringify(run(top, p, [undefined, 20]).state.partial())));
+    const merged = make(top, [undefined, 20]).state;
+    for (const p of parts) merged.merge(p);
+    assert.deepEqual(merged.result(), whole);
+  });
+  it('past 10,000 distinct values keeps the heavy hitters with upper-bound counts and says so', () => {
+    const notes: string[] = [];
+    const state = top.create([undefined, 3], { mismatch() {}, approximate: (m) => notes.push(m) })();
+    const r = rng(11);
+    const truth = new Map<string, number>();
+    for (let i = 0; i < 60_000; i++) {
+      // heavy hitters h0 (10%), h1 (5%), h2 (2.5%); the rest 50,000 singletons
+      const x = r();
+      const v = x < 0.1 ? 'h0' : x < 0.15 ? 'h1' : x < 0.175 ? 'h2' : `u${i}`;
+      truth.set(v, (truth.get(v) ?? 0) + 1);
+      state.add(v);
+    }
+    const got = state.result() as { value: string; count: number }[];
+    assert.deepEqual(got.map((e) => e.value), ['h0', 'h1', 'h2']);
+    for (const e of got) assert.ok(e.count >= truth.get(e.value)!, `${e.value}: ${e.count} < ${truth.get(e.value)}`);
+    assert.equal(notes.length, 1);
+    assert.match(notes[0]!, /upper bounds/);
+  });
+  it('a malformed partial is a mismatch', () => {
+    const m = make(top);
+    m.state.merge({ entries: 'no' });
+    assert.equal(m.mismatches.length, 1);
   });
 });

@@ -583,7 +583,8 @@ describe('(j) per-node counters', () => {
   });
 
   test('with lateness the same point is accepted (§11.5)', async () => {
-    const r = await live(`emit(points=[{time: '${iso(T0 + 10 * S)}'}, {time: '${iso(T0 + 20 * S)}'}, {time: '${iso(T0 + 5 * S)}'}]) | reduce(n=count(), every='10s', lateness='10s')`);
+    // [0,10) would close when the watermark reaches 10 + 15 = 25: the point at 5 comes before that (at 20).
+    const r = await live(`emit(points=[{time: '${iso(T0 + 10 * S)}'}, {time: '${iso(T0 + 20 * S)}'}, {time: '${iso(T0 + 5 * S)}'}]) | reduce(n=count(), every='10s', lateness='15s')`);
     assert.deepEqual(r.points, [
       { time: T0, n: 1 },
       { time: T0 + 10 * S, n: 1 },
@@ -620,18 +621,17 @@ describe('(j) per-node counters', () => {
   test('emit(points=...) out of time order: the windowed processor counts the late ones (§11.16)', async () => {
     const pts = [12, 3, 25, 14, 31, 2].map((s) => `{time: '${iso(T0 + s * S)}', s: ${s}}`).join(', ');
     const r = await live(`emit(points=[${pts}]) | reduce(n=count(), every='10s')`);
-    // 12 opens [10,20); 3 goes to [0,10), which nothing has closed yet: accepted;
-    // 25 closes [0,10) and [10,20); 14 is then late; 31 closes [20,30); 2 is late.
+    // 12 opens [10,20); 3 is late: its window [0,10) ended before the watermark 12, though it never
+    // opened (SPEC §12.6); 25 closes [10,20); 14 is then late; 31 closes [20,30); 2 is late.
     assert.deepEqual(
       r.points.map((p) => [sec(p.time), p.n]),
       [
-        [0, 1],
         [10, 1],
         [20, 1],
         [30, 1],
       ],
     );
-    assert.deepEqual(r.summary.nodes[1]!.drops, { late: 2 });
+    assert.deepEqual(r.summary.nodes[1]!.drops, { late: 3 });
   });
 });
 

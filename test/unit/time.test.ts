@@ -509,3 +509,24 @@ describe('parseTime', () => {
     assert.equal(parseTime('2016-01-01', '%Y-%m-%d %Q', o), undefined);
   });
 });
+
+describe('epochMsFromNumber (SPEC §12.3)', () => {
+  it("'auto' decides by magnitude; a unit forces one; below the millisecond is truncated", async () => {
+    const { epochMsFromNumber } = await import('../../src/runtime/time.js');
+    const ms = Date.UTC(2024, 2, 1, 12, 5, 0);
+    assert.equal(epochMsFromNumber(ms / 1000, 'auto'), ms);
+    assert.equal(epochMsFromNumber(ms + 123, 'auto'), ms + 123);
+    assert.equal(epochMsFromNumber((ms + 123) * 1000 + 456, 'auto'), ms + 123);
+    assert.equal(epochMsFromNumber((ms + 123) * 1e6, 'auto'), ms + 123);
+    // The edges: 1e11 s is the year 5138; just below it is still seconds.
+    assert.equal(epochMsFromNumber(99_999_999_999, 'auto'), 99_999_999_999_000);
+    assert.equal(epochMsFromNumber(1e11, 'auto'), 1e11);
+    assert.equal(epochMsFromNumber(1e14, 'auto'), 1e11);
+    assert.equal(epochMsFromNumber(1e17, 'auto'), 1e11);
+    assert.equal(epochMsFromNumber(1709294700, 'ms'), 1709294700);
+    assert.equal(epochMsFromNumber(1709294700123, 's'), 1709294700123000);
+    assert.equal(epochMsFromNumber(1.5, 's'), 1500);
+    assert.equal(epochMsFromNumber(-1.5, 'ms'), -2);
+    assert.equal(epochMsFromNumber(Number.NaN, 'auto'), undefined);
+  });
+});

@@ -3,7 +3,9 @@
  * asciichart on a shared y scale, one series at a time, and composited so
  * series can start and end at different x positions (asciichart itself draws
  * one array from the left edge). Bars are horizontal, with their values.
- * Colour is added only when asked (a terminal); otherwise the text is plain.
+ * Colour is added only when asked (a terminal); otherwise the text is plain
+ * and each series after the first is drawn with its own mark, named in the
+ * legend. The y axis is labelled with round numbers (steps of 1, 2 or 5 × 10^k).
  */
 import { formatIso } from '../../runtime/point.js';
 import { lastByCategory, type ChartData, type Series, type XKind } from './model.js';
@@ -40,12 +42,27 @@ export function renderTerminal(data: ChartData, ascii: AsciiChart, o: TerminalOp
     return lines;
   }
   const body = data.type === 'bar' ? renderBars(data, o) : renderPlot(data, ascii, o, lines.length);
-  lines.push(...body, legend(data.series, o.color));
+  lines.push(...body, legend(data, o.color));
   return lines;
 }
 
-function legend(series: readonly Series[], color: boolean): string {
-  return series.map((s, i) => paint('■', i, color) + ' ' + s.name).join('   ');
+/** Without colour, series after the first are drawn with these marks (the first keeps its line, or `●` for points). */
+const MARKS = ['•', '×', '+', '*', 'o', '#', '%', '@', '='];
+
+/** The character a series is drawn with when there are no colours, replacing `ch`. */
+function markOf(series: number, ch: string): string {
+  return series === 0 || ch === '░' ? ch : MARKS[(series - 1) % MARKS.length]!;
+}
+
+function legend(data: ChartData, color: boolean): string {
+  const first = data.type === 'point' ? '●' : '─';
+  return data.series
+    .map((s, i) => {
+      // Bars name their series on each row, so one block glyph serves them all.
+      if (color || data.type === 'bar') return paint('■', i, color) + ' ' + s.name;
+      return `${i === 0 ? first : markOf(i, '')} ${s.name}`;
+    })
+    .join('   ');
 }
 
 // ---------------------------------------------------------------------------
@@ -162,16 +179,39 @@ function yRange(data: ChartData, area: boolean): { min: number; max: number } {
   return { min, max };
 }
 
+/**
+ * Round y labels: the smallest step of 1, 2 or 5 × 10^k whose multiples
+ * around [min, max] fit in `rows` rows; each row is one step, and steps are
+ * added above and below (not below zero for data that is not negative) so
+ * the chart keeps the height the terminal gives it.
+ */
+function roundScale(min: number, max: number, rows: number): { min: number; max: number; intervals: number; step: number } {
+  const most = Math.max(1, rows - 1);
+  let step = niceStep(max - min, most);
+  for (;;) {
+    const lo = Math.floor(min / step + 1e-9) * step;
+    const hi = Math.ceil(max / step - 1e-9) * step;
+    const intervals = Math.max(1, Math.round((hi - lo) / step));
+    if (intervals <= most) {
+      let below = 0;
+      for (let extra = most - intervals, k = 0; k < extra; k++) if (k % 2 === 1 && (min < 0 || lo - (below + 1) * step >= 0)) below++;
+      return { min: lo - below * step, max: lo + (most - below) * step, intervals: most, step };
+    }
+    step = niceStep(step * 1.5, 1);
+  }
+}
+
 function makeFrame(data: ChartData, o: TerminalOptions, usedAbove: number): Frame {
-  const { min, max } = yRange(data, data.type === 'area');
+  const range = yRange(data, data.type === 'area');
   // Rows: title (counted in usedAbove), y title, plot, x axis, tick labels, x title, legend, and one for the prompt.
-  const height = Math.max(3, o.rows - usedAbove - 6);
-  const decimals = decimalsFor((max - min) / height);
+  const rows = Math.max(3, o.rows - usedAbove - 6);
+  const { min, max, intervals, step } = roundScale(range.min, range.max, rows);
+  const decimals = decimalsFor(step);
   const unit = o.unit ?? '';
   const labelWidth = Math.max(formatNumber(min, decimals, unit).length, formatNumber(max, decimals, unit).length) + 1;
   const format = (v: number): string => formatNumber(v, decimals, unit).padStart(labelWidth);
   const width = Math.max(10, o.columns - labelWidth - 2);
-  return { width, min, max, height: height - 1, labelWidth, format };
+  return { width, min, max, height: intervals, labelWidth, format };
 }
 
 interface Cell {
@@ -193,7 +233,7 @@ function renderPlot(data: ChartData, ascii: AsciiChart, o: TerminalOptions, used
   const out: string[] = [yTitle(data, o)];
   for (let r = 0; r < rows; r++) {
     let line = labels[r]! + '┤';
-    for (const cell of grid[r]!) line += cell === undefined ? ' ' : paint(cell.ch, cell.series, o.color);
+    for (const cell of grid[r]!) line += cell === undefined ? ' ' : o.color ? paint(cell.ch, cell.series, true) : markOf(cell.series, cell.ch);
     out.push(line.trimEnd());
   }
   out.push(...xAxis(data.xKind, f, lo, hi, categories, pos, data.xField));

@@ -1,35 +1,102 @@
 /**
- * A small Docker Engine API client over `node:http` (a unix socket or tcp://),
- * shared by the docker-* sources. Only GET requests and long-lived streams
- * are needed (stats, logs, events), so no client library: this keeps start-up
- * lean and gives the reconnect loop full control of every connection.
+ * A small Docker Engine API client over `node:http`, shared by the docker-*
+ * sources, reaching the engine the way the docker CLI does (SPEC §17.3): a
+ * unix socket, `tcp://` (with TLS under DOCKER_TLS_VERIFY / DOCKER_TLS,
+ * certificates from DOCKER_CERT_PATH) or `ssh://` (docker-modem's ssh
+ * connection, loaded only then, running `docker system dial-stdio` on the
+ * remote host). Only GET requests and long-lived streams are needed (stats,
+ * logs, events), so requests and streams stay ours: start-up stays lean and
+ * the reconnect loop keeps full control of every connection.
  */
-import type { IncomingMessage } from 'node:http';
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage, RequestOptions } from 'node:http';
+import type { RequestOptions as TlsRequestOptions } from 'node:https';
+import { join } from 'node:path';
 import { LineSplitter } from '../formats/text.js';
 import type { BackoffPolicy } from '../../runtime/retry.js';
 import { compileError } from '../../lang/diagnostics.js';
 
-/** Where the engine listens: a unix socket path, or an http host and port. */
-export type Endpoint = { socketPath: string } | { host: string; port: number };
+/** TLS material for a tcp:// engine, read when the endpoint is resolved. */
+export interface TlsFiles {
+  ca: Buffer;
+  cert: Buffer;
+  key: Buffer;
+  /** DOCKER_TLS_VERIFY: check the engine's certificate against `ca`. */
+  verify: boolean;
+}
+
+/** Where the engine listens: a unix socket path, an http(s) host and port, or an ssh host. */
+export type Endpoint =
+  | { socketPath: string }
+  | { host: string; port: number; tls?: TlsFiles }
+  | { ssh: { host: string; port: number; username?: string; agent?: string } };
 
 export const DEFAULT_SOCKET = '/var/run/docker.sock';
 
 /**
  * `socket=` wins, then `DOCKER_HOST`, then /var/run/docker.sock. Both may be a
- * path, `unix:///path` or `tcp://host:port` (plain HTTP; TLS is not supported).
+ * path, `unix:///path`, `tcp://host:port` or `ssh://[user@]host[:port]`, as
+ * for the docker CLI: with DOCKER_TLS_VERIFY (or DOCKER_TLS) set, tcp:// is TLS
+ * with ca.pem, cert.pem and key.pem from DOCKER_CERT_PATH (default ~/.docker).
  */
 export function resolveEndpoint(socket: string | undefined, env: Readonly<Record<string, string | undefined>>): Endpoint {
   const given = socket !== undefined && socket !== '' ? socket : env['DOCKER_HOST'];
   if (given === undefined || given === '') return { socketPath: DEFAULT_SOCKET };
   if (given.startsWith('unix://')) return { socketPath: given.slice('unix://'.length) };
-  const tcp = /^(?:tcp|http):\/\/([^:/]+)(?::(\d+))?\/?$/.exec(given);
-  if (tcp !== null) return { host: tcp[1]!, port: tcp[2] === undefined ? 2375 : Number(tcp[2]) };
-  if (given.includes('://')) throw compileError('bad-option', `unsupported Docker host ${given}`, undefined, ['use unix:///path/to/docker.sock or tcp://host:port']);
+  const tcp = /^(?:tcp|http|https):\/\/([^:/]+)(?::(\d+))?\/?$/.exec(given);
+  if (tcp !== null) {
+    const verify = isSet(env['DOCKER_TLS_VERIFY']);
+    const tls = verify || isSet(env['DOCKER_TLS']) || given.startsWith('https://');
+    return { host: tcp[1]!, port: tcp[2] === undefined ? (tls ? 2376 : 2375) : Number(tcp[2]), ...(tls ? { tls: tlsFiles(env, verify) } : {}) };
+  }
+  const ssh = /^ssh:\/\/(?:([^@/]+)@)?([^:/]+)(?::(\d+))?\/?$/.exec(given);
+  if (ssh !== null) {
+    return { ssh: { host: ssh[2]!, port: ssh[3] === undefined ? 22 : Number(ssh[3]), username: ssh[1], agent: env['SSH_AUTH_SOCK'] } };
+  }
+  if (given.includes('://')) {
+    throw compileError('bad-option', `unsupported Docker host ${given}`, undefined, ['use unix:///path/to/docker.sock, tcp://host:port or ssh://user@host']);
+  }
   return { socketPath: given };
 }
 
+/** The docker CLI treats an empty variable as unset; so does flume. */
+function isSet(v: string | undefined): boolean {
+  return v !== undefined && v !== '';
+}
+
+function tlsFiles(env: Readonly<Record<string, string | undefined>>, verify: boolean): TlsFiles {
+  const dir = isSet(env['DOCKER_CERT_PATH']) ? env['DOCKER_CERT_PATH']! : join(env['HOME'] ?? '', '.docker');
+  const read = (name: string): Buffer => {
+    try {
+      return readFileSync(join(dir, name));
+    } catch (e) {
+      throw compileError('bad-option', `cannot read ${join(dir, name)} for TLS to the Docker engine: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, undefined, [
+        'DOCKER_CERT_PATH names the folder holding ca.pem, cert.pem and key.pem (default ~/.docker)',
+      ]);
+    }
+  };
+  return { ca: read('ca.pem'), cert: read('cert.pem'), key: read('key.pem'), verify };
+}
+
 export function describeEndpoint(e: Endpoint): string {
-  return 'socketPath' in e ? `unix://${e.socketPath}` : `tcp://${e.host}:${e.port}`;
+  if ('socketPath' in e) return `unix://${e.socketPath}`;
+  if ('ssh' in e) return `ssh://${e.ssh.username ? `${e.ssh.username}@` : ''}${e.ssh.host}:${e.ssh.port}`;
+  return `${e.tls ? 'tcp+tls' : 'tcp'}://${e.host}:${e.port}`;
+}
+
+/** How node:http(s) reaches an endpoint; the modules are loaded at the first request, not at start-up. */
+async function connect(e: Endpoint): Promise<{ request: typeof import('node:http').request; options: RequestOptions | TlsRequestOptions }> {
+  if ('socketPath' in e) return { request: (await import('node:http')).request, options: { socketPath: e.socketPath } };
+  if ('ssh' in e) {
+    const { default: sshAgent } = await import('docker-modem/lib/ssh.js');
+    const agent = sshAgent({ host: e.ssh.host, port: e.ssh.port, username: e.ssh.username, agent: e.ssh.agent });
+    return { request: (await import('node:http')).request, options: { host: e.ssh.host, agent } };
+  }
+  if (e.tls) {
+    const { ca, cert, key, verify } = e.tls;
+    return { request: (await import('node:https')).request, options: { host: e.host, port: e.port, ca, cert, key, rejectUnauthorized: verify } };
+  }
+  return { request: (await import('node:http')).request, options: { host: e.host, port: e.port } };
 }
 
 /** An HTTP status other than 2xx from the engine. */
@@ -48,9 +115,11 @@ export class DockerClient {
   /** Open a GET and resolve with the response once headers arrive (2xx), or reject. */
   async open(path: string, signal?: AbortSignal): Promise<IncomingMessage> {
     // Loaded here, not at start-up: most programs never talk to the engine.
-    const { request } = await import('node:http');
+    const { request, options } = await connect(this.endpoint);
     return new Promise((resolve, reject) => {
-      const req = request({ ...this.endpoint, path, method: 'GET', headers: { host: 'docker' }, signal }, (res) => {
+      // Over TLS the Host header is what the engine's certificate is checked against: keep the real host there.
+      const headers = 'host' in this.endpoint && this.endpoint.tls ? {} : { host: 'docker' };
+      const req = request({ ...options, path, method: 'GET', headers, signal }, (res) => {
         const status = res.statusCode ?? 0;
         if (status >= 200 && status < 300) return resolve(res);
         const chunks: Buffer[] = [];

@@ -10,7 +10,8 @@ import { parseExpression } from '../../lang/parse.js';
 import { compileError, FlumeError } from '../../lang/diagnostics.js';
 import type { Expr } from '../../lang/ast.js';
 import { ElasticSource, readPlan } from './read.js';
-import { ElasticSink, writePlan } from './write.js';
+import { createElasticSink } from './write.js';
+import { batchOptions } from '../batched.js';
 
 const url = { type: 'string', default: 'http://localhost:9200', connection: true, doc: 'the Elasticsearch server (FLUME_ELASTIC_URL)' } as const;
 
@@ -38,10 +39,11 @@ export const elastic = defineAdapter({
     'A `head(n)` right after the read limits the query; a `reduce` of `count()`, `sum`, `avg`, `min`, `max` with `every` and `by` right after it ' +
     'runs as a composite aggregation when that gives exactly the same result (integer fields, keyword `by` fields, no untimed documents with `every`, ' +
     'no ties in group order), else on the client; `pushdown=false` turns both off. `--explain` shows the stages pushed down.\n\n' +
-    'Writing sends `_bulk` requests of `batch_size` documents or `batch_bytes` bytes, or what is waiting `flush` after the first one. ' +
-    "Connection errors, timeouts, 429 and 5xx are retried with exponential backoff (`retries`, `backoff_max`); per-document 429/5xx are retried the same way. " +
+    'Writing runs on the shared sink machinery: `_bulk` requests of `batch_size` documents or `batch_bytes` bytes, or what is waiting `flush` after the first one; ' +
+    'up to `buffer` documents wait, then the pipeline waits. ' +
+    "Connection errors, timeouts, 429 and 5xx are retried with exponential backoff and jitter for `retry_for` (`retries=N`, the older form, means as long as N retries take at most); per-document 429/5xx are sent again the same way. " +
     'Documents refused for good (a mapping conflict) are counted and go to `errors=`: another index (the document as text, with the reason), ' +
-    "or `errors='file:path'` (JSON lines); without `errors=` they are counted as dropped. A point's `time` is stored as ISO 8601 in `time_field`. " +
+    "or `errors='file:path'` (JSON lines with `_error`, `error`, `document`); without `errors=` they are counted as dropped. A point's `time` is stored as ISO 8601 in `time_field`. " +
     'Without `id=` each document gets an id made by the writer, so a request retried after a lost answer stores it once.',
   read: {
     options: {
@@ -49,7 +51,7 @@ export const elastic = defineAdapter({
       url,
       query: { type: 'string', nullable: true, doc: "filter expression, pushed down where exact: \"status >= 500 and host == 'a'\"" },
       time: { type: 'field', default: '@timestamp', nullable: true, doc: 'field holding the timestamp (sort order and from/to); null reads in index order, timeless' },
-      time_unit: { type: 'string', default: 'ms', choices: ['s', 'ms'], doc: "unit of numeric (epoch) timestamps: Elasticsearch's epoch_millis by default" },
+      time_unit: { type: 'string', default: 'ms', choices: ['auto', 's', 'ms', 'us', 'ns'], doc: "unit of numeric (epoch) timestamps: Elasticsearch's epoch_millis by default" },
       page_size: { type: 'integer', default: 1000, doc: 'documents per search request' },
       keep_alive: { type: 'duration', default: '1m', doc: 'how long the point in time lives between two pages' },
       pushdown: { type: 'boolean', default: true, doc: 'false: never push a following head or reduce to the server' },
@@ -66,16 +68,17 @@ export const elastic = defineAdapter({
       id: { type: 'field', nullable: true, doc: 'field whose value is the document id (same id: the document is replaced)' },
       time_field: { type: 'string', default: '@timestamp', doc: 'field the point time is stored in' },
       pipeline: { type: 'string', nullable: true, doc: 'ingest pipeline to run on every document' },
-      batch_size: { type: 'integer', default: 1000, doc: 'documents per bulk request' },
-      batch_bytes: { type: 'integer', default: 5_000_000, doc: 'bytes per bulk request (whichever of batch_size/batch_bytes comes first)' },
-      flush: { type: 'duration', default: '1s', doc: 'send what is waiting this long after the first document arrived' },
-      errors: { type: 'string', nullable: true, doc: "where rejected documents go, with the reason: an index name, or 'file:path' (JSON lines)" },
-      retries: { type: 'integer', default: 10, doc: 'retries of a failed request (connection, timeout, 429, 5xx) before the run fails' },
-      backoff_max: { type: 'duration', default: '10s', doc: 'longest wait between retries (the wait doubles from 100ms)' },
+      ...batchOptions({ errorsTarget: 'an index name (the document as text, with the reason)' }),
+      retries: {
+        type: 'integer',
+        nullable: true,
+        doc: 'older form of retry_for: retry as long as this many retries take at most (with backoff_max); when set, it replaces retry_for',
+      },
+      backoff_max: { type: 'duration', default: '10s', doc: 'longest wait between two retries (the wait doubles from 100ms, with jitter)' },
       refresh: { type: 'boolean', default: true, doc: 'refresh the written indices at the end of the run, so a read right after sees everything (false: leave it to the index refresh interval)' },
     },
     create(opts, ctx) {
-      return new ElasticSink(writePlan(opts), ctx);
+      return createElasticSink(opts, ctx);
     },
   },
   examples: [

@@ -55,6 +55,15 @@ export function fieldsOf(e: Expr, into: Set<string> = new Set()): Set<string> {
     case 'unary':
       fieldsOf(e.arg, into);
       break;
+    case 'coalesce':
+      fieldsOf(e.left, into);
+      fieldsOf(e.right, into);
+      break;
+    case 'conditional':
+      fieldsOf(e.test, into);
+      fieldsOf(e.then, into);
+      fieldsOf(e.otherwise, into);
+      break;
     default:
       break;
   }

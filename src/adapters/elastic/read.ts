@@ -12,7 +12,7 @@ import type { Point } from '../../runtime/point.js';
 import type { Expr } from '../../lang/ast.js';
 import { truthy } from '../../lang/expr.js';
 import { runtimeError } from '../../lang/diagnostics.js';
-import { durationMs, makeMalformedSink, makeTimeMover, pushBatch } from '../common.js';
+import { commonReadOptions, durationMs, makeMalformedSink, makeTimeMover, pushBatch, type TimeUnit } from '../common.js';
 import { connect, fieldInfo, reasonOf, statusOf, type Client } from './client.js';
 import { fieldsOf, splitFilter, type Dsl } from './query.js';
 import { aggregate, reducePlan, type ReducePlan } from './aggregate.js';
@@ -24,7 +24,7 @@ export interface ReadPlan {
   query: Expr | undefined;
   /** The field holding the time, or null (timeless points, index order). */
   timeField: string | null;
-  timeUnit: 's' | 'ms';
+  timeUnit: TimeUnit;
   from: number | undefined;
   to: number | undefined;
   pageSize: number;
@@ -202,7 +202,7 @@ export function readPlan(opts: Record<string, unknown>, query: Expr | undefined)
     index: opts['index'] as string,
     query,
     timeField: time === null ? null : Array.isArray(time) ? (time as string[]).join('.') : (time as string),
-    timeUnit: opts['time_unit'] === 's' ? 's' : 'ms',
+    timeUnit: commonReadOptions({ time_unit: opts['time_unit'] ?? 'ms' }).time_unit,
     from: typeof opts['from'] === 'number' ? opts['from'] : undefined,
     to: typeof opts['to'] === 'number' ? opts['to'] : undefined,
     pageSize: Math.max(1, opts['page_size'] as number),

@@ -2,7 +2,7 @@
  * `csv`: comma-separated values (RFC 4180 quoting), streamed: quoted fields
  * may span lines and chunks.
  */
-import { defineFormat, type MalformedSink, type Parser, type Serializer } from './types.js';
+import { defineFormat, type MalformedSink, type Parser, type RecordParser, type Serializer } from './types.js';
 import { formatIso, TimeValue, type Point, assignDotted } from '../../runtime/point.js';
 import { compileError } from '../../lang/diagnostics.js';
 import type { TracksLines } from './text.js';
@@ -36,6 +36,18 @@ function isBlank(c: number): boolean {
   return c === 32 || c === 9;
 }
 
+/**
+ * After a blank line, a row is a new header only in the form the writer makes
+ * (SPEC §11.8, §12.5): more columns, the current ones among them in the same
+ * order (the writer adds new ones at the end, and `time` first). Otherwise it is data.
+ */
+function extendsHeader(header: readonly string[], fields: readonly string[]): boolean {
+  if (fields.length <= header.length) return false;
+  let j = 0;
+  for (let i = 0; i < fields.length && j < header.length; i++) if (fields[i] === header[j]) j++;
+  return j === header.length;
+}
+
 
 class CsvParser implements Parser, TracksLines {
   lines?: number[];
@@ -63,7 +75,8 @@ class CsvParser implements Parser, TracksLines {
     this.delim = d.charCodeAt(0);
     this.trim = opts.ignore_whitespace !== false;
     this.infer = opts.infer !== false;
-    const h = opts.headers;
+    const h = opts.columns ?? opts.headers;
+    if (h === false) throw compileError('bad-option', 'csv: headers=false applies to writing; to read rows without a header row, name the columns', undefined, ["headers=['time', 'host', 'value']"]);
     if (Array.isArray(h) && h.length > 0) this.header = h.map(String);
     else if (typeof h === 'string' && h.length > 0) this.header = h.split(',').map((s) => s.trim());
     this.fixedHeader = this.header !== undefined;
@@ -75,6 +88,8 @@ class CsvParser implements Parser, TracksLines {
 
   private readonly trim: boolean;
   private readonly infer: boolean;
+  /** The last record was a blank line. */
+  private afterBlank = false;
 
   push(text: string, out: Point[]): void {
     let chunk = text;
@@ -89,6 +104,9 @@ class CsvParser implements Parser, TracksLines {
             this.st = 2;
             this.fieldQuoted = true;
             segStart = i + 1;
+          } else if (this.trim && (c === 32 || (c === 9 && c !== delim))) {
+            // Leading blanks before a (possibly quoted) value are not part of it; a space is skipped even as
+            // the delimiter (Python's skipinitialspace), so `  time  foo` has no empty column.
           } else if (c === delim) {
             this.endField();
           } else if (c === 10) {
@@ -98,8 +116,6 @@ class CsvParser implements Parser, TracksLines {
             this.line++;
             this.recLine = this.line;
             recStart = i + 1;
-          } else if (this.trim && isBlank(c) && c !== delim) {
-            // leading blanks before a (possibly quoted) value are not part of it
           } else {
             this.st = 1;
             segStart = i;
@@ -250,14 +266,21 @@ class CsvParser implements Parser, TracksLines {
     this.raw = '';
     const blank = fields.length === 1 && fields[0] === '' && !quoted[0];
     if (blank) {
-      // A blank line ends a block; the next row is a new header (how flume writes new fields, SPEC §11.8).
-      if (!this.fixedHeader) this.header = undefined;
+      // Skipped; the row after it may start a new block (SPEC §12.5).
+      this.afterBlank = true;
       return;
     }
     const header = this.header;
     if (header === undefined) {
       this.header = fields;
       return;
+    }
+    if (this.afterBlank) {
+      this.afterBlank = false;
+      if (!this.fixedHeader && extendsHeader(header, fields)) {
+        this.header = fields;
+        return;
+      }
     }
     if (fields.length > header.length) {
       this.errors.malformed(this.recLine, raw, `csv: row has ${fields.length} values, the header has ${header.length}`, out);
@@ -272,6 +295,36 @@ class CsvParser implements Parser, TracksLines {
     out.push(p);
     this.track(out);
   }
+}
+
+/**
+ * One CSV record (a field's value, for `parse`) through the reading parser,
+ * with the header fixed to `columns`: quoting, trimming and inference are
+ * read's own.
+ */
+function csvRecordParser(opts: Record<string, unknown>): RecordParser {
+  const columns = opts.columns ?? opts.headers;
+  if (!(Array.isArray(columns) && columns.length > 0) && !(typeof columns === 'string' && columns.length > 0)) {
+    throw compileError('bad-option', 'csv: a single record has no header row: give its names with columns=[...]', undefined, ["parse(format='csv', columns=['host', 'cpu'])"]);
+  }
+  let error: string | undefined;
+  const errors: MalformedSink = {
+    malformed(_line, _raw, e) {
+      error ??= e;
+    },
+  };
+  // Made once here, so bad options (a delimiter) are compile errors.
+  new CsvParser(opts, errors);
+  return (text) => {
+    error = undefined;
+    const out: Point[] = [];
+    const parser = new CsvParser(opts, errors);
+    parser.push(text, out);
+    parser.end(out);
+    if (error !== undefined) return error;
+    if (out.length === 1) return out[0]!;
+    return out.length === 0 ? 'csv: no values' : `csv: ${out.length} records in one value`;
+  };
 }
 
 /** Text of one CSV cell, quoted when it must be. */
@@ -296,19 +349,51 @@ function cell(v: unknown, delim: string): string {
   return needs ? '"' + s.replace(/"/g, '""') + '"' : s;
 }
 
+/** A plain object (not a list, time or regex): written as dotted columns. */
+function isNested(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof TimeValue) && !(v instanceof RegExp);
+}
+
+/** `{req: {id: 'r0'}}` → `{'req.id': 'r0'}`, the form the reader turns back into objects (SPEC §12.5). */
+function flatten(p: Point): Point {
+  let nested = false;
+  for (const k in p) {
+    if (isNested(p[k])) {
+      nested = true;
+      break;
+    }
+  }
+  if (!nested) return p;
+  const out: Point = {};
+  const add = (prefix: string, o: Record<string, unknown>): void => {
+    for (const k in o) {
+      const v = o[k];
+      const key = prefix === '' ? k : `${prefix}.${k}`;
+      // An empty object has no column to go to: it stays one cell, `{}`.
+      if (isNested(v) && Object.keys(v).length > 0) add(key, v);
+      else out[key] = v;
+    }
+  };
+  add('', p);
+  return out;
+}
+
 class CsvSerializer implements Serializer {
   private columns: string[] | undefined;
   private known = new Set<string>();
   private readonly delim: string;
+  /** headers=false: rows only, no header row (Python flume). */
+  private readonly headerRow: boolean;
 
   constructor(opts: Record<string, unknown>) {
     this.delim = opts.delimiter === undefined ? ',' : String(opts.delimiter);
+    this.headerRow = opts.headers !== false;
   }
 
   write(batch: Point[]): string {
     let s = '';
     for (let i = 0; i < batch.length; i++) {
-      const p = batch[i]!;
+      const p = flatten(batch[i]!);
       let fresh: string[] | undefined;
       for (const k in p) {
         if (p[k] === undefined) continue;
@@ -322,8 +407,10 @@ class CsvSerializer implements Serializer {
         const rest = [...cols.filter((c) => c !== 'time'), ...fresh.filter((c) => c !== 'time')];
         this.columns = withTime ? ['time', ...rest] : rest;
         this.known = new Set(this.columns);
-        if (hadBlock) s += '\n';
-        s += this.columns.map((c) => cell(c, this.delim)).join(this.delim) + '\n';
+        if (this.headerRow) {
+          if (hadBlock) s += '\n';
+          s += this.columns.map((c) => cell(c, this.delim)).join(this.delim) + '\n';
+        }
       }
       const cols = this.columns!;
       let row = '';
@@ -353,13 +440,23 @@ export const csv = defineFormat({
     '(default), unquoted values that are numbers become numbers (not ones with a leading zero like `007`), and ' +
     '`true`/`false` become booleans; quoted values always stay strings. Dotted column names (`a.b`) make nested ' +
     'fields. A blank line ends a block: the next row is a new header (unless `headers` is given). ' +
+    'A blank line is skipped; the row after it is a new header only when it repeats the current columns in order and ' +
+    'adds more (the form the writer produces), otherwise it is data. A space is never an empty column with ' +
+    '`ignore_whitespace` (also with a space as the delimiter). ' +
     'Writing: a header row from the first point (time first, as ISO 8601), LF line ends, values quoted when needed ' +
-    '(objects and lists as JSON; strings that would read back as numbers or booleans, like `"123"`, are quoted). When a later point brings new fields, a blank line and a new header with the added ' +
-    'columns start a new block, so nothing is lost.',
+    '(lists as JSON; strings that would read back as numbers or booleans, like `"123"`, are quoted); nested objects become dotted columns (`req.id`), which reading turns back into objects. When a ' +
+    'later point brings new fields, a blank line and a new header with the added columns start a new block, so ' +
+    'nothing is lost. `headers=false` writes no header rows.',
   options: {
     headers: {
+      type: 'any',
+      doc:
+        'Reading: column names (a list); when given, the first row is data, not a header. Writing: `false` writes no ' +
+        'header row (rows only).',
+    },
+    columns: {
       type: 'list',
-      doc: 'Column names; when given, the first row is data, not a header.',
+      doc: "Column names, as `headers` (the name `parse` uses: parse(format='csv', columns=[...]) needs them).",
     },
     delimiter: {
       type: 'string',
@@ -387,6 +484,7 @@ export const csv = defineFormat({
   createParser(opts: Record<string, unknown>, errors: MalformedSink): Parser {
     return new CsvParser(opts, errors);
   },
+  createRecordParser: csvRecordParser,
   createSerializer(opts: Record<string, unknown>): Serializer {
     return new CsvSerializer(opts);
   },

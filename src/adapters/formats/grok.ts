@@ -11,10 +11,10 @@
 import { packageRoot } from '../../runtime/package-root.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defineFormat, type MalformedSink, type Parser } from './types.js';
+import { defineFormat, type MalformedSink, type Parser, type RecordParser } from './types.js';
 import type { Point } from '../../runtime/point.js';
 import { compileError, didYouMean, type FlumeError } from '../../lang/diagnostics.js';
-import { LineSplitter, type TracksLines } from './text.js';
+import { RecordLineParser } from './text.js';
 
 export const DEFAULT_GROK_PATTERN = '%{GREEDYDATA:message}';
 
@@ -497,38 +497,24 @@ export function grokMatch(g: CompiledGrok, line: string): Point | undefined {
   return p;
 }
 
-class GrokParser implements Parser, TracksLines {
-  lines?: number[];
-  private readonly split = new LineSplitter();
-  private out: Point[] = [];
-  private readonly onLine = (line: string, lineNo: number): void => {
-    if (line.length === 0) return;
-    let p: Point | undefined;
-    for (let i = 0; i < this.grok.length && p === undefined; i++) p = grokMatch(this.grok[i]!, line);
-    if (p === undefined) this.errors.malformed(lineNo, line, 'grok: no match', this.out);
-    else this.out.push(p);
-    const lines = this.lines;
-    if (lines !== undefined) while (lines.length < this.out.length) lines.push(lineNo);
+/** A line or field value through the patterns in order; the first that matches gives the point. */
+function grokRecordParser(grok: readonly CompiledGrok[]): RecordParser {
+  if (grok.length === 1) {
+    const g = grok[0]!;
+    return (text) => grokMatch(g, text) ?? 'grok: no match';
+  }
+  return (text) => {
+    for (let i = 0; i < grok.length; i++) {
+      const p = grokMatch(grok[i]!, text);
+      if (p !== undefined) return p;
+    }
+    return 'grok: no match';
   };
+}
 
-  constructor(
-    private readonly grok: CompiledGrok[],
-    private readonly errors: MalformedSink,
-  ) {}
-
-  skipLine(): number {
-    return this.split.skip();
-  }
-
-  push(chunk: string, out: Point[]): void {
-    this.out = out;
-    this.split.push(chunk, this.onLine);
-  }
-
-  end(out: Point[]): void {
-    this.out = out;
-    this.split.end(this.onLine);
-  }
+function compilePatterns(opts: Record<string, unknown>): CompiledGrok[] {
+  const custom = customPatterns(opts.patterns);
+  return patternList(opts.pattern).map((p) => compileGrok(p, custom));
 }
 
 function patternList(v: unknown): string[] {
@@ -576,9 +562,10 @@ export const grok = defineFormat({
   },
   extensions: [],
   createParser(opts: Record<string, unknown>, errors: MalformedSink): Parser {
-    const custom = customPatterns(opts.patterns);
-    const compiled = patternList(opts.pattern).map((p) => compileGrok(p, custom));
-    return new GrokParser(compiled, errors);
+    return new RecordLineParser(grokRecordParser(compilePatterns(opts)), errors, false);
+  },
+  createRecordParser(opts: Record<string, unknown>): RecordParser {
+    return grokRecordParser(compilePatterns(opts));
   },
   examples: [
     {

@@ -7,8 +7,9 @@ import { csv } from './csv.js';
 import { grok } from './grok.js';
 import { text } from './text.js';
 import { logfmt } from './logfmt.js';
+import { kv } from './kv.js';
 
-export const formats: readonly FormatDef[] = [jsonl, json, csv, grok, text, logfmt, table];
+export const formats: readonly FormatDef[] = [jsonl, json, csv, grok, text, logfmt, kv, table];
 
 const BY_EXTENSION: Record<string, string> = {
   csv: 'csv',

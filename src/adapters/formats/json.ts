@@ -6,9 +6,8 @@
  */
 import { DEFAULT_MAX_LINE, defineFormat, type MalformedSink, type Parser, type Serializer } from './types.js';
 import type { Point } from '../../runtime/point.js';
-import { createJsonlParser, stringifyPoint } from './jsonl.js';
+import { createJsonlParser, parseJsonObject, stringifyPoint } from './jsonl.js';
 import type { TracksLines } from './text.js';
-import { jsonProblem } from './json-limits.js';
 
 const enum State {
   /** Before the first non-blank character: array or JSON lines is not decided yet. */
@@ -131,18 +130,9 @@ class JsonParser implements Parser, TracksLines {
       return;
     }
     const raw = text.trim();
-    let v: unknown;
-    try {
-      v = JSON.parse(raw);
-    } catch (e) {
-      this.errors.malformed(this.elemLine, raw, 'invalid JSON: ' + (e as Error).message, out);
-      this.track(out, this.elemLine);
-      return;
-    }
-    const problem = typeof v === 'object' && v !== null ? jsonProblem(raw, v) : undefined;
-    if (problem !== undefined) this.errors.malformed(this.elemLine, raw, problem, out);
-    else if (typeof v === 'object' && v !== null && !Array.isArray(v)) out.push(v as Point);
-    else this.errors.malformed(this.elemLine, raw, `expected a JSON object, got ${Array.isArray(v) ? 'an array' : v === null ? 'null' : typeof v}`, out);
+    const r = parseJsonObject(raw);
+    if (typeof r === 'string') this.errors.malformed(this.elemLine, raw, r, out);
+    else out.push(r);
     this.track(out, this.elemLine);
   }
 
@@ -186,6 +176,7 @@ export const json = defineFormat({
     'form (time first), `]`; `[]` when there are no points.',
   options: {},
   extensions: ['json'],
+  createRecordParser: () => parseJsonObject,
   createParser(opts: Record<string, unknown>, errors: MalformedSink): Parser {
     return new JsonParser(errors, typeof opts.max_line === 'number' && opts.max_line > 0 ? opts.max_line : DEFAULT_MAX_LINE);
   },

@@ -212,18 +212,9 @@ class JsonlParser implements Parser, TracksLines {
       i++;
     }
     if (i === line.length) return;
-    let v: unknown;
-    try {
-      v = JSON.parse(line);
-    } catch (e) {
-      this.errors.malformed(lineNo, line, 'invalid JSON: ' + (e as Error).message, out);
-      this.track(lineNo, out);
-      return;
-    }
-    const problem = typeof v === 'object' && v !== null ? jsonProblem(line, v) : undefined;
-    if (problem !== undefined) this.errors.malformed(lineNo, line, problem, out);
-    else if (typeof v === 'object' && v !== null && !Array.isArray(v)) out.push(v as Point);
-    else this.errors.malformed(lineNo, line, `expected a JSON object, got ${Array.isArray(v) ? 'an array' : v === null ? 'null' : typeof v}`, out);
+    const r = parseJsonObject(line);
+    if (typeof r === 'string') this.errors.malformed(lineNo, line, r, out);
+    else out.push(r);
     this.track(lineNo, out);
   }
 
@@ -231,6 +222,20 @@ class JsonlParser implements Parser, TracksLines {
     const lines = this.lines;
     if (lines !== undefined) while (lines.length < out.length) lines.push(lineNo);
   }
+}
+
+/** One JSON object (a line, or a field's value for `parse`); a string says why it is not one. */
+export function parseJsonObject(text: string): Point | string {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    return 'invalid JSON: ' + (e as Error).message;
+  }
+  const problem = typeof v === 'object' && v !== null ? jsonProblem(text, v) : undefined;
+  if (problem !== undefined) return problem;
+  if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as Point;
+  return `expected a JSON object, got ${Array.isArray(v) ? 'an array' : v === null ? 'null' : typeof v}`;
 }
 
 /** Exported for `json`, which reads a file that does not start with `[` as JSON lines. */
@@ -301,6 +306,7 @@ export const jsonl = defineFormat({
   createParser(_opts: Record<string, unknown>, errors: MalformedSink): Parser {
     return new JsonlParser(errors);
   },
+  createRecordParser: () => parseJsonObject,
   createSerializer(): Serializer {
     return new JsonlSerializer();
   },

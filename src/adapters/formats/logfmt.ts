@@ -1,9 +1,9 @@
 /**
  * `logfmt`: `key=value key2="quoted value" flag` lines (Heroku/Go style).
  */
-import { defineFormat, type MalformedSink, type Parser, type Serializer } from './types.js';
+import { defineFormat, type MalformedSink, type Parser, type RecordParser, type Serializer } from './types.js';
 import { formatIso, TimeValue, type Point, assignDotted } from '../../runtime/point.js';
-import { LineSplitter, type TracksLines } from './text.js';
+import { RecordLineParser } from './text.js';
 import { inferScalar } from './csv.js';
 
 
@@ -65,37 +65,12 @@ export function parseLogfmt(line: string, infer: boolean): Point | string {
   return any ? p : 'no key=value pairs';
 }
 
-class LogfmtParser implements Parser, TracksLines {
-  lines?: number[];
-  private readonly split = new LineSplitter();
-  private out: Point[] = [];
-  private readonly onLine = (line: string, lineNo: number): void => {
-    if (line.trim().length === 0) return;
-    const r = parseLogfmt(line, this.infer);
-    if (typeof r === 'string') this.errors.malformed(lineNo, line, 'logfmt: ' + r, this.out);
-    else this.out.push(r);
-    const lines = this.lines;
-    if (lines !== undefined) while (lines.length < this.out.length) lines.push(lineNo);
+function logfmtRecordParser(opts: Record<string, unknown>): RecordParser {
+  const infer = opts.infer !== false;
+  return (text) => {
+    const r = parseLogfmt(text, infer);
+    return typeof r === 'string' ? 'logfmt: ' + r : r;
   };
-
-  constructor(
-    private readonly infer: boolean,
-    private readonly errors: MalformedSink,
-  ) {}
-
-  skipLine(): number {
-    return this.split.skip();
-  }
-
-  push(chunk: string, out: Point[]): void {
-    this.out = out;
-    this.split.push(chunk, this.onLine);
-  }
-
-  end(out: Point[]): void {
-    this.out = out;
-    this.split.end(this.onLine);
-  }
 }
 
 const SAFE_KEY = /[\s="\\]/g;
@@ -172,8 +147,9 @@ export const logfmt = defineFormat({
     },
   },
   createParser(opts: Record<string, unknown>, errors: MalformedSink): Parser {
-    return new LogfmtParser(opts.infer !== false, errors);
+    return new RecordLineParser(logfmtRecordParser(opts), errors, true);
   },
+  createRecordParser: logfmtRecordParser,
   createSerializer(): Serializer {
     return new LogfmtSerializer();
   },

@@ -2,7 +2,7 @@
  * `text`: one point per line, `{message: line}`. Also home of the line
  * splitter every line-oriented format (jsonl, grok, logfmt, text) shares.
  */
-import { defineFormat, type MalformedSink, type Parser, type Serializer } from './types.js';
+import { defineFormat, type MalformedSink, type Parser, type RecordParser, type Serializer } from './types.js';
 import type { Point } from '../../runtime/point.js';
 import { stringifyPoint } from './jsonl.js';
 
@@ -66,16 +66,22 @@ export class LineSplitter {
   }
 }
 
-class TextParser implements Parser, TracksLines {
+function isBlankLine(line: string): boolean {
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c !== 32 && c !== 9) return false;
+  }
+  return true;
+}
+
+/** Line splitting and the output batch, for parsers that handle one line at a time. */
+abstract class LineParser implements Parser, TracksLines {
   lines?: number[];
   private readonly split = new LineSplitter();
-  private out: Point[] = [];
-  private readonly onLine = (line: string, lineNo: number): void => {
-    this.out.push({ [this.field]: line });
-    if (this.lines !== undefined) this.lines.push(lineNo);
-  };
+  protected out: Point[] = [];
+  private readonly onLine = (line: string, lineNo: number): void => this.line(line, lineNo);
 
-  constructor(private readonly field: string) {}
+  protected abstract line(line: string, lineNo: number): void;
 
   skipLine(): number {
     return this.split.skip();
@@ -89,6 +95,41 @@ class TextParser implements Parser, TracksLines {
   end(out: Point[]): void {
     this.out = out;
     this.split.end(this.onLine);
+  }
+}
+
+/**
+ * The parser of a format with one record per line (grok, logfmt, kv): each
+ * line goes through the format's record parser, the function `parse` calls
+ * on a field, so both read a record alike. Empty lines are skipped, and lines
+ * of blanks too when `skipBlank`.
+ */
+export class RecordLineParser extends LineParser {
+  constructor(
+    private readonly record: RecordParser,
+    private readonly errors: MalformedSink,
+    private readonly skipBlank: boolean,
+  ) {
+    super();
+  }
+
+  protected line(line: string, lineNo: number): void {
+    if (line.length === 0 || (this.skipBlank && isBlankLine(line))) return;
+    const r = this.record(line);
+    if (typeof r === 'string') this.errors.malformed(lineNo, line, r, this.out);
+    else this.out.push(r);
+    trackLines(this.lines, this.out, lineNo);
+  }
+}
+
+class TextParser extends LineParser {
+  constructor(private readonly field: string) {
+    super();
+  }
+
+  protected line(line: string, lineNo: number): void {
+    this.out.push({ [this.field]: line });
+    if (this.lines !== undefined) this.lines.push(lineNo);
   }
 }
 

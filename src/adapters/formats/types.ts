@@ -44,6 +44,13 @@ export interface Parser {
   timeField?(field: string): void;
 }
 
+/**
+ * One record's text → its point, or a string saying why it is not a record.
+ * `parse` calls it on a field's value; the line-oriented parsers call the
+ * same function for each line, so `read` and `parse` read a record alike.
+ */
+export type RecordParser = (text: string) => Point | string;
+
 export interface Serializer {
   /** Text for a batch (may be ''). `time` fields are epoch ms: write them as ISO 8601. */
   write(batch: Point[]): string;
@@ -66,6 +73,12 @@ export interface FormatDef {
   /** File extensions that select this format by default (without dot). */
   extensions?: readonly string[];
   createParser?(opts: Record<string, unknown>, errors: MalformedSink): Parser;
+  /**
+   * A parser of one record's text (for `parse`). Made once per stage: costly
+   * preparation (compiling grok patterns) happens here, not per record. Throws
+   * a compile error for options that cannot work on a single record.
+   */
+  createRecordParser?(opts: Record<string, unknown>): RecordParser;
   createSerializer?(opts: Record<string, unknown>): Serializer;
   examples: readonly Example[];
 }

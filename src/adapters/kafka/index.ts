@@ -11,7 +11,8 @@ import { commonReadOptions, durationMs } from '../common.js';
 import { loadAvroSchema } from './avro.js';
 import { parseBrokers } from './client.js';
 import type { KafkaFormat } from './codec.js';
-import { KafkaSink } from './sink.js';
+import { describeTopic, KafkaDestination } from './sink.js';
+import { batchOptions, batchSink, type BatchOptionValues } from '../batched.js';
 import { KafkaSource } from './source.js';
 
 const FORMATS = ['json', 'avro', 'text'] as const;
@@ -89,27 +90,27 @@ function createSource(opts: Record<string, unknown>, ctx: CreateContext): Source
   );
 }
 
-function createSink(opts: Record<string, unknown>, ctx: CreateContext): SinkInstance {
+function createSink(opts: Record<string, unknown> & BatchOptionValues, ctx: CreateContext): SinkInstance {
   const format = formatOf(opts);
   const key = opts.key === undefined || opts.key === null ? [] : Array.isArray(opts.key) ? (opts.key as string[]) : [String(opts.key)];
-  return new KafkaSink(
-    {
-      brokers: parseBrokers(opts.brokers),
-      topic: topicOf(opts),
-      key,
-      format,
-      schema: schemaOf(opts, format),
-      compression: opts.compression === 'gzip' ? 'gzip' : 'none',
-      acks: acksOf(opts.acks),
-      partitions: opts.partitions === undefined || opts.partitions === null ? undefined : positiveInt(opts, 'partitions'),
-      batchSize: positiveInt(opts, 'batch_size'),
-      lingerMs: Math.max(0, durationMs(opts.linger, 100)),
-      buffer: positiveInt(opts, 'buffer'),
-      retryForMs: Math.max(0, durationMs(opts.retry_for, 300_000)),
-      pointTime: opts.timestamp === 'time',
-    },
-    ctx,
-  );
+  const plan = {
+    brokers: parseBrokers(opts.brokers),
+    topic: topicOf(opts),
+    key,
+    format,
+    schema: schemaOf(opts, format),
+    compression: opts.compression === 'gzip' ? ('gzip' as const) : ('none' as const),
+    acks: acksOf(opts.acks),
+    partitions: opts.partitions === undefined || opts.partitions === null ? undefined : positiveInt(opts, 'partitions'),
+    pointTime: opts.timestamp === 'time',
+  };
+  return batchSink(new KafkaDestination(plan, ctx), opts, ctx, {
+    adapter: 'kafka',
+    server: describeTopic(plan),
+    noun: 'records',
+    code: 'kafka-write',
+    errorsLabel: (topic) => `topic ${topic}`,
+  });
 }
 
 export const kafka = defineAdapter({
@@ -126,11 +127,12 @@ export const kafka = defineAdapter({
     '`_kafka: {topic, partition, offset, key}`. Malformed records follow `on_error` (the `line` is the offset). ' +
     'A record with no value (tombstone) is dropped and counted as `empty`. Reading is live and never ends on its own ' +
     '(Ctrl-C or `head` stop it) unless `follow=false`, which reads up to the end offsets seen at start (one consumer).\n\n' +
-    'Writing sends batches of `batch_size` records (a partial batch after `linger`), one batch at a time, with the key ' +
+    'Writing runs on the shared sink machinery (batch_size, batch_bytes, flush, buffer, retry_for, errors): batches of ' +
+    "`batch_size` records (a partial batch after `flush`; `linger` is its older name), one batch at a time, with the key " +
     "from `key` (the Java client's partitioner: one key, one partition). A failing send is retried with backoff for up to " +
     '`retry_for`, then the run fails. Up to `buffer` records wait; beyond that the pipeline waits (a broker outage ' +
-    'stalls the sources and recovers; nothing is dropped). A point that does not fit the Avro schema is dropped and ' +
-    'counted (`unencodable`). The record timestamp is the moment of sending unless `timestamp=\'time\'`.',
+    'stalls the sources and recovers; nothing is dropped). A point that does not fit the Avro schema goes to `errors=` ' +
+    "(a file or a topic), else is counted (`unencodable`). The record timestamp is the moment of sending unless `timestamp='time'`.",
   read: {
     options: {
       ...shared,
@@ -165,7 +167,7 @@ export const kafka = defineAdapter({
         doc: 'Most bytes fetched from one partition at once. A fetch is one batch and one offset commit: smaller fetches repeat fewer records after a crash.',
       },
       meta: { type: 'boolean', default: false, doc: 'Add `_kafka: {topic, partition, offset, key}` to every point.' },
-      time_unit: { type: 'string', default: 'ms', choices: ['s', 'ms'], doc: 'Unit of numeric (epoch) timestamps; Kafka uses milliseconds.' },
+      time_unit: { type: 'string', default: 'ms', choices: ['auto', 's', 'ms', 'us', 'ns'], doc: 'Unit of numeric (epoch) timestamps; Kafka uses milliseconds.' },
       on_error: {
         type: 'string',
         default: 'skip',
@@ -194,10 +196,7 @@ export const kafka = defineAdapter({
           "The record timestamp: 'now' (when sent, as Kafka clients do) or 'time' (the point's time). With 'time', historical " +
           "points are older than the topic's retention and the broker may delete them at once.",
       },
-      batch_size: { type: 'integer', default: 1000, doc: 'Records per send.' },
-      linger: { type: 'duration', default: '100ms', doc: 'How long a partial batch waits for more records before it is sent.' },
-      buffer: { type: 'integer', default: 20000, doc: 'Records waiting to be sent before the pipeline is made to wait (backpressure).' },
-      retry_for: { type: 'duration', default: '5m', doc: 'How long a failing send (broker down, no leader) is retried with backoff before the run fails.' },
+      ...batchOptions({ flush: '100ms', buffer: 20_000, flushAliases: ['linger'], errorsTarget: 'a topic name (each refused point as a JSON record with `_error`)' }),
     },
     create: createSink,
   },

@@ -1,19 +1,18 @@
 /**
- * `write('kafka')`: points → records, batched, sent one batch at a time with
- * retries and backoff. The buffer is bounded: when the broker is slow or
- * gone, `write` waits (backpressure up to the sources) instead of dropping;
- * after `retry_for` of failing it fails loudly. `flush` resolves once every
- * record given so far is acknowledged, which is what lets a kafka source
- * upstream commit its offsets (at-least-once).
+ * `write('kafka')`: points → records, on the shared sink machinery
+ * (src/runtime/batch-sink.ts: batches, `flush`, bounded `buffer` with
+ * backpressure, retries for `retry_for`, errors=, drain). This file only
+ * says how a point becomes a record and how a batch of records is sent.
+ * `flush` resolving once every record given so far is acknowledged is what
+ * lets a kafka source upstream commit its offsets (at-least-once).
  */
 import type { Kafka, Message, Producer } from 'kafkajs';
-import type { RunContext, SinkInstance } from '../../runtime/component.js';
-import { getPath, splitPath, type Batch, type Point } from '../../runtime/point.js';
-import { FlumeError, runtimeError } from '../../lang/diagnostics.js';
+import type { RunContext } from '../../runtime/component.js';
+import { getPath, pointToJson, splitPath, type Point } from '../../runtime/point.js';
 import { avroType } from './avro.js';
-import { withRetry } from '../../runtime/retry.js';
 import { kafkaClient } from './client.js';
 import { makeEncoder, type Encode, type KafkaFormat } from './codec.js';
+import { Refusal, type Destination, type Rejected } from '../batched.js';
 
 export interface SinkPlan {
   brokers: string[];
@@ -26,15 +25,9 @@ export interface SinkPlan {
   acks: number;
   /** Create the topic with this many partitions when it does not exist. */
   partitions: number | undefined;
-  batchSize: number;
-  lingerMs: number;
-  buffer: number;
-  retryForMs: number;
   /** Stamp records with the point's time rather than the moment of sending. */
   pointTime: boolean;
 }
-
-const BACKOFF = { baseMs: 250, maxMs: 10_000 };
 
 /** The record key from the `key` fields (paths split once): one string field as it is, anything else as JSON. */
 export function recordKeyOf(fields: readonly string[]): (p: Point) => string | null {
@@ -51,85 +44,53 @@ export function recordKeyOf(fields: readonly string[]): (p: Point) => string | n
   return (p) => JSON.stringify(paths.map((path) => getPath(p, path) ?? null));
 }
 
-export class KafkaSink implements SinkInstance {
-  private keyOf: ((p: Point) => string | null) | undefined;
-  private pending: Message[] = [];
-  private readonly queue: Message[][] = [];
-  private queued = 0;
-  private sender: Promise<void> | undefined;
-  private failure: FlumeError | undefined;
-  private ready: Promise<void> | undefined;
+/** How messages name a topic and its brokers. */
+export function describeTopic(plan: Pick<SinkPlan, 'topic' | 'brokers'>): string {
+  return `kafka topic \`${plan.topic}\` at ${plan.brokers.join(',')}`;
+}
+
+export class KafkaDestination implements Destination<Message> {
+  private readonly keyOf: (p: Point) => string | null;
   private producer: Producer | undefined;
   private kafka: Kafka | undefined;
-  private encode: Encode | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private readonly drained: Array<() => void> = [];
+  private encoder: Encode | undefined;
+  private compression = 0;
 
   constructor(
     private readonly plan: SinkPlan,
     private readonly ctx: RunContext,
-  ) {}
-
-  async write(batch: Batch): Promise<void> {
-    this.check();
-    await (this.ready ??= this.start());
-    const enc = this.encode!;
-    const keyOf = (this.keyOf ??= recordKeyOf(this.plan.key));
-    for (let i = 0; i < batch.length; i++) {
-      const p = batch[i]!;
-      const value = enc(p);
-      if (typeof value === 'string') {
-        this.ctx.drop('unencodable', `${value}: ${JSON.stringify(p).slice(0, 200)}`);
-        continue;
-      }
-      const m: Message = { key: keyOf(p), value };
-      if (this.plan.pointTime && typeof p.time === 'number' && Number.isFinite(p.time)) m.timestamp = String(Math.trunc(p.time));
-      this.pending.push(m);
-      if (this.pending.length >= this.plan.batchSize) this.enqueue();
-    }
-    if (this.pending.length > 0 && this.timer === undefined) {
-      // A partial batch goes out after `linger`, so slow live streams are not held back.
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        this.enqueue();
-      }, this.plan.lingerMs);
-    }
-    while (this.queued > this.plan.buffer && this.failure === undefined) await new Promise<void>((r) => this.drained.push(r));
-    this.check();
+  ) {
+    this.keyOf = recordKeyOf(plan.key);
   }
 
-  async flush(): Promise<void> {
-    this.check();
-    if (this.ready === undefined) return;
-    await this.ready;
-    this.enqueue();
-    while (this.sender !== undefined) await this.sender;
-    this.check();
+  async prepare(): Promise<void> {
+    const avro = this.plan.format === 'avro' ? await avroType(this.plan.schema) : undefined;
+    this.encoder = makeEncoder(this.plan.format, avro, 'message');
   }
 
-  async end(): Promise<void> {
-    try {
-      await this.flush();
-    } finally {
-      if (this.timer !== undefined) clearTimeout(this.timer);
-      await this.producer?.disconnect().catch(() => undefined);
-    }
+  encode(p: Point): Message | Refusal {
+    const value = this.encoder!(p);
+    if (typeof value === 'string') return new Refusal(value, 'unencodable');
+    const m: Message = { key: this.keyOf(p), value };
+    if (this.plan.pointTime && typeof p.time === 'number' && Number.isFinite(p.time)) m.timestamp = String(Math.trunc(p.time));
+    return m;
   }
 
-  private check(): void {
-    if (this.failure !== undefined) throw this.failure;
+  size(m: Message): number {
+    return (m.value as Buffer | string).length + (m.key?.length ?? 0);
   }
 
-  private async start(): Promise<void> {
+  async open(): Promise<void> {
     const p = this.plan;
-    const avro = p.format === 'avro' ? await avroType(p.schema) : undefined;
-    this.encode = makeEncoder(p.format, avro, 'message');
-    this.kafka = await kafkaClient(p.brokers, 'flume', this.ctx);
-    const { Partitioners } = await import('kafkajs');
-    // The Java client's partitioner: the same key lands on the same partition as with other Kafka tools.
-    this.producer = this.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: true });
-    await this.retrying('connect to', () => this.producer!.connect());
-    if (p.partitions !== undefined) await this.retrying('create', () => this.createTopic(p.partitions!));
+    if (this.producer === undefined) {
+      this.kafka = await kafkaClient(p.brokers, 'flume', this.ctx);
+      const { Partitioners, CompressionTypes } = await import('kafkajs');
+      this.compression = p.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
+      // The Java client's partitioner: the same key lands on the same partition as with other Kafka tools.
+      this.producer = this.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: true });
+    }
+    await this.producer.connect();
+    if (p.partitions !== undefined) await this.createTopic(p.partitions);
   }
 
   private async createTopic(partitions: number): Promise<void> {
@@ -144,57 +105,22 @@ export class KafkaSink implements SinkInstance {
     }
   }
 
-  private enqueue(): void {
-    if (this.timer !== undefined) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-    }
-    if (this.pending.length === 0) return;
-    this.queue.push(this.pending);
-    this.queued += this.pending.length;
-    this.pending = [];
-    this.sender ??= this.sendAll().then(
-      () => {
-        this.sender = undefined;
-      },
-      (e: unknown) => {
-        this.sender = undefined;
-        this.failure = e instanceof FlumeError ? e : runtimeError('kafka-write', String(e));
-        this.wake();
-      },
-    );
+  async send(messages: readonly Message[]): Promise<void> {
+    await this.producer!.send({ topic: this.plan.topic, messages: messages as Message[], acks: this.plan.acks, compression: this.compression });
   }
 
-  /** One batch at a time, in order: a retried batch never overtakes a later one. */
-  private async sendAll(): Promise<void> {
-    const p = this.plan;
-    const { CompressionTypes } = await import('kafkajs');
-    const compression = p.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
-    while (this.queue.length > 0) {
-      const messages = this.queue[0]!;
-      await this.retrying('write to', () => this.producer!.send({ topic: p.topic, messages, acks: p.acks, compression }));
-      this.queue.shift();
-      this.queued -= messages.length;
-      this.wake();
-    }
+  /** A broker gone, no leader, a timeout: all may pass (kafkajs's own retries are short). */
+  retryable(): boolean {
+    return true;
   }
 
-  private wake(): void {
-    for (const r of this.drained.splice(0)) r();
+  /** errors='topic': each refused point as a JSON record with `_error`. */
+  async reject(topic: string, rejected: readonly Rejected<Message>[]): Promise<void> {
+    const messages = rejected.map((r) => ({ key: this.keyOf(r.point), value: pointToJson({ ...r.point, _error: r.reason }) }));
+    await this.producer!.send({ topic, messages, acks: this.plan.acks });
   }
 
-  /** Retry `op` with exponential backoff for up to `retry_for`, then fail naming the topic and the cause. */
-  private async retrying(what: string, op: () => Promise<unknown>): Promise<void> {
-    const { topic, brokers, retryForMs } = this.plan;
-    const message = (e: unknown): string => (e as Error).message ?? String(e);
-    try {
-      await withRetry(op, { ...BACKOFF, retries: Infinity, forMs: retryForMs }, () => true, (e, _attempt, delay) =>
-        this.ctx.warn('kafka', `cannot ${what} topic ${topic} (${message(e)}); retrying in ${delay} ms`),
-      );
-    } catch (e) {
-      throw runtimeError('kafka-write', `cannot ${what} kafka topic \`${topic}\` at ${brokers.join(',')}: ${message(e)}`, [
-        `gave up after retrying for ${Math.round(retryForMs / 1000)} s (retry_for=)`,
-      ]);
-    }
+  async close(): Promise<void> {
+    await this.producer?.disconnect();
   }
 }

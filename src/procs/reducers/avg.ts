@@ -13,31 +13,35 @@ export const avg = defineReducer({
   empty: null,
   retractable: true,
   create(_consts, ctx) {
-    return (): ReducerState => {
-      const ks = new ExactSum();
-      let n = 0;
-      return {
-        add(v) {
-          const x = takeNum(v, ctx);
-          if (x === undefined) return;
-          ks.add(x);
-          n++;
-        },
-        remove(v) {
-          if (typeof v !== 'number' || !Number.isFinite(v)) return;
-          ks.add(-v);
-          if (--n === 0) ks.reset();
-        },
-        result: () => (n === 0 ? null : ks.value / n),
-        partial: () => ({ n, s: ks.parts.slice() }),
-        merge(p) {
-          if (isAbsent(p)) return;
-          if (!isObj(p) || Number.isNaN(num(p, 'n')) || !isNumList(p.s)) return ctx.mismatch(p);
-          ks.addAll(p.s);
-          n += num(p, 'n');
-        },
-      };
-    };
+    // A class, not closures: one small object per group (a million groups are common).
+    class AvgState implements ReducerState {
+      ks = new ExactSum();
+      n = 0;
+      add(v: unknown): void {
+        const x = takeNum(v, ctx);
+        if (x === undefined) return;
+        this.ks.add(x);
+        this.n++;
+      }
+      remove(v: unknown): void {
+        if (typeof v !== 'number' || !Number.isFinite(v)) return;
+        this.ks.add(-v);
+        if (--this.n === 0) this.ks.reset();
+      }
+      result(): number | null {
+        return this.n === 0 ? null : this.ks.value / this.n;
+      }
+      partial(): unknown {
+        return { n: this.n, s: this.ks.parts.slice() };
+      }
+      merge(p: unknown): void {
+        if (isAbsent(p)) return;
+        if (!isObj(p) || Number.isNaN(num(p, 'n')) || !isNumList(p.s)) return ctx.mismatch(p);
+        this.ks.addAll(p.s);
+        this.n += num(p, 'n');
+      }
+    }
+    return () => new AvgState();
   },
   examples: [
     {

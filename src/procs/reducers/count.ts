@@ -20,25 +20,30 @@ export const count = defineReducer({
   retractable: true,
   create(consts, ctx) {
     const all = consts.length === 0;
-    return (): ReducerState => {
-      let n = 0;
-      return {
-        add(v) {
-          if (all || !isAbsent(v)) n++;
-        },
-        remove(v) {
-          if (all || !isAbsent(v)) n--;
-        },
-        result: () => n,
-        partial: () => ({ n }),
-        merge(p) {
-          if (isAbsent(p)) return;
-          const m = isObj(p) ? num(p, 'n') : NaN;
-          if (Number.isNaN(m)) ctx.mismatch(p);
-          else n += m;
-        },
-      };
-    };
+    const mismatch = ctx.mismatch;
+    // A class, not closures: one small object per group (a million groups are common).
+    class CountState implements ReducerState {
+      n = 0;
+      add(v: unknown): void {
+        if (all || !isAbsent(v)) this.n++;
+      }
+      remove(v: unknown): void {
+        if (all || !isAbsent(v)) this.n--;
+      }
+      result(): number {
+        return this.n;
+      }
+      partial(): unknown {
+        return { n: this.n };
+      }
+      merge(p: unknown): void {
+        if (isAbsent(p)) return;
+        const m = isObj(p) ? num(p, 'n') : NaN;
+        if (Number.isNaN(m)) mismatch(p);
+        else this.n += m;
+      }
+    }
+    return () => new CountState();
   },
   examples: [
     {

@@ -15,6 +15,7 @@ import { count_unique } from './count_unique.js';
 import { values } from './values.js';
 import { rate } from './rate.js';
 import { iterate } from './iterate.js';
+import { top } from './top.js';
 
 export const reducers: readonly ReducerDef[] = [
   count,
@@ -32,4 +33,5 @@ export const reducers: readonly ReducerDef[] = [
   values,
   rate,
   iterate,
+  top,
 ];

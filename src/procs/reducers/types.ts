@@ -48,6 +48,8 @@ export interface ReducerParam {
 export interface ReducerContext {
   /** Count a skipped value (non-numeric given to a numeric reducer): reason `type-mismatch`. */
   mismatch(value: unknown): void;
+  /** Say once, in the end-of-run summary, that a result is an estimate (a sketch replaced exact counts). */
+  approximate?(message: string): void;
 }
 
 export interface ReducerDef {
