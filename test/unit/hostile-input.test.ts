@@ -62,6 +62,14 @@ describe('deep nesting is bounded where data is read (issue 13 item 12)', () => 
     });
   }
 
+  it('parse(format=json) refuses the same depth as read: both go through parseJsonObject', async () => {
+    const input = JSON.stringify({ m: '{"b":1}' }) + '\n' + JSON.stringify({ m: `{"a":${deep(5000)}}` }) + '\n';
+    const r = await runProgram("read('stdio', time=null) | parse(field='m', format='json') | keep(b)", { input });
+    assert.equal(r.error, undefined, r.error);
+    assert.deepEqual(lines(r.stdout)[0], { b: 1 });
+    assert.match(r.stderr, /1 malformed, first: nested deeper than 512 levels/);
+  });
+
   it('512 levels are read', async () => {
     const r = await runProgram('read(\'stdio\') | put(n=1) | keep(n)', { input: `{"a":${deep(511)}}\n` });
     assert.deepEqual(lines(r.stdout), [{ n: 1 }]);
