@@ -138,39 +138,68 @@ describe('deep programs are compile errors, not internal ones (issue 13 item 12)
   });
 });
 
-/** A running flume whose stdout is collected; `waitFor` polls it with a generous deadline. */
-function live(args: string[]) {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: tmp });
+interface Running {
+  out: () => string;
+  err: () => string;
+  /** Exit code, or null when it had to be killed after `deadlineMs`. */
+  exit: (deadlineMs: number) => Promise<number | null>;
+  kill: (sig: NodeJS.Signals) => void;
+  /** Resolves once stdout holds `text`; fails after a generous deadline. */
+  waitFor: (text: string) => Promise<void>;
+}
+
+const maxRssHook = join(root, 'test', 'integration', 'fixtures', 'max-rss.mjs');
+
+/** The flume binary, with the max-rss hook preloaded (it prints `max-rss=<bytes>` to stderr on exit). */
+function start(args: string[]): Running {
+  const child = spawn(process.execPath, ['--import', maxRssHook, bin, '--no-rc', ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: tmp });
   let out = '';
   let err = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr.on('data', (c: Buffer) => (err += c.toString()));
   const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
   return {
-    child,
-    exited,
     out: () => out,
     err: () => err,
-    async waitFor(text: string): Promise<void> {
+    kill: (sig) => child.kill(sig),
+    async waitFor(text) {
       const until = Date.now() + 20_000;
       while (!out.includes(text) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
       assert.ok(out.includes(text), `waited for ${text}, got ${out} / ${err}`);
     },
+    exit: (deadlineMs) => {
+      const timer = setTimeout(() => child.kill('SIGKILL'), deadlineMs);
+      return exited.then((c) => {
+        clearTimeout(timer);
+        return c;
+      });
+    },
   };
 }
+
+/** Peak resident set size of the child, from the max-rss hook. */
+function maxRss(run: Running): number {
+  const m = /max-rss=(\d+)/.exec(run.err());
+  assert.ok(m, `no max-rss line in stderr: ${run.err()}`);
+  return Number(m[1]);
+}
+
+const MB = 1024 * 1024;
+
+const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('follow (issue 13 item 14)', () => {
   it('a file truncated and rewritten longer within one poll loses nothing', async () => {
     const dir = mkdtempSync(join(tmp, 'follow-'));
     const log = join(dir, 'app.jsonl');
     writeFileSync(log, '{"n":1}\n{"n":2}\n');
-    const f = live([`read('stdio', file='${log}', follow=true, poll='1500ms', time=null)`]);
+    const f = start([`read('stdio', file='${log}', follow=true, poll='1500ms', time=null)`]);
     await f.waitFor('{"n":2}');
     // Truncate and write more than before in one go: the next poll sees a larger file with the same inode.
     writeFileSync(log, '{"n":10}\n{"n":11}\n{"n":12}\n{"n":13}\n');
     await f.waitFor('{"n":13}');
-    f.child.kill('SIGINT');
-    assert.equal(await f.exited, 130);
+    f.kill('SIGINT');
+    assert.equal(await f.exit(60_000), 130);
     assert.equal(f.out(), '{"n":1}\n{"n":2}\n{"n":10}\n{"n":11}\n{"n":12}\n{"n":13}\n');
   });
 
@@ -178,10 +207,10 @@ describe('follow (issue 13 item 14)', () => {
     const dir = mkdtempSync(join(tmp, 'fifo-'));
     const fifo = join(dir, 'pipe');
     assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
-    const f = live([`read('stdio', file='${fifo}', follow=true, time=null)`]);
+    const f = start([`read('stdio', file='${fifo}', follow=true, time=null)`]);
     writeFileSync(fifo, '{"a":1}\n{"a":2}\n');
     await f.waitFor('{"a":2}');
-    const code = await f.exited;
+    const code = await f.exit(60_000);
     assert.equal(code, 0, f.err());
     assert.equal(f.out(), '{"a":1}\n{"a":2}\n');
     assert.doesNotMatch(f.err(), /internal|ESPIPE/);
@@ -217,49 +246,6 @@ describe('rc files (issue 13 item 14)', () => {
     if (m[2] !== undefined) assert.ok(Number(m[2]) <= line.length, `column ${m[2]} of a ${line.length}-character line`);
   });
 });
-
-interface Running {
-  out: () => string;
-  err: () => string;
-  /** Exit code, or null when it had to be killed after `deadlineMs`. */
-  exit: (deadlineMs: number) => Promise<number | null>;
-  kill: (sig: NodeJS.Signals) => void;
-}
-
-const maxRssHook = join(root, 'test', 'integration', 'fixtures', 'max-rss.mjs');
-
-/** The flume binary, with the max-rss hook preloaded (it prints `max-rss=<bytes>` to stderr on exit). */
-function start(args: string[]): Running {
-  const child = spawn(process.execPath, ['--import', maxRssHook, bin, '--no-rc', ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: tmp });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
-  return {
-    out: () => out,
-    err: () => err,
-    kill: (sig) => child.kill(sig),
-    exit: (deadlineMs) => {
-      const timer = setTimeout(() => child.kill('SIGKILL'), deadlineMs);
-      return exited.then((c) => {
-        clearTimeout(timer);
-        return c;
-      });
-    },
-  };
-}
-
-/** Peak resident set size of the child, from the max-rss hook. */
-function maxRss(run: Running): number {
-  const m = /max-rss=(\d+)/.exec(run.err());
-  assert.ok(m, `no max-rss line in stderr: ${run.err()}`);
-  return Number(m[1]);
-}
-
-const MB = 1024 * 1024;
-
-const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('signals stop pipelines that never wait on I/O (issue 13, item 2)', () => {
   for (const [program, check] of [
