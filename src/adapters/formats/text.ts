@@ -51,7 +51,7 @@ export class LineSplitter {
   }
 
   /** Forget the line being read (too long); returns its number. */
-  skip(): number {
+  dropLine(): number {
     this.rest = '';
     return ++this.line;
   }
@@ -84,7 +84,7 @@ abstract class LineParser implements Parser, TracksLines {
   protected abstract line(line: string, lineNo: number): void;
 
   skipLine(): number {
-    return this.split.skip();
+    return this.split.dropLine();
   }
 
   push(chunk: string, out: Point[]): void {
